@@ -1,0 +1,28 @@
+/* Loading YAML configs into the plain structs of the libraries.
+ * Every error names the file, the 1-based line and column, and the key. */
+#ifndef PBIT_CONFIG_H
+#define PBIT_CONFIG_H
+
+#include "device.h"
+#include "ising.h"
+#include "status.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Device preset (configs/devices/<name>.yaml), top-level key `device:`.
+ * Unset fields keep pbit_device_ideal() defaults. */
+int pbit_config_load_device(const char *path, pbit_device_t *out,
+                            pbit_error_t *err);
+
+/* Ising model (shared/spec/cli.md), top-level key `ising:`. On success the
+ * caller owns out (pbit_ising_free). On failure out is left zeroed. */
+int pbit_config_load_ising(const char *path, pbit_ising_t *out,
+                           pbit_error_t *err);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* PBIT_CONFIG_H */

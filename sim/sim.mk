@@ -1,0 +1,22 @@
+# sim/config/: YAML config loading (libyaml) into the plain structs of the
+# libraries. sim/cli/: the pbitsim program. sim/tools/: data converters.
+SIM_CONFIG_SRCS := $(wildcard sim/config/*.c)
+SIM_CONFIG_LIB := $(BUILD)/lib/libpbit_config.a
+SIM_CONFIG_ASAN_LIB := $(BUILD)/asan/lib/libpbit_config.a
+$(SIM_CONFIG_LIB): $(call obj-of,$(SIM_CONFIG_SRCS))
+$(SIM_CONFIG_ASAN_LIB): $(call asan-obj-of,$(SIM_CONFIG_SRCS))
+
+SIM_CLI_SRCS := $(wildcard sim/cli/*.c)
+$(BUILD)/bin/pbitsim: $(call obj-of,$(SIM_CLI_SRCS)) $(SIM_CONFIG_LIB) $(PBIT_MODEL_LIB)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $^ -o $@ $(LDLIBS)
+$(BUILD)/asan/bin/pbitsim: $(call asan-obj-of,$(SIM_CLI_SRCS)) $(SIM_CONFIG_ASAN_LIB) $(PBIT_MODEL_ASAN_LIB)
+	@mkdir -p $(@D)
+	$(CC) $(ASAN_CFLAGS) $^ -o $@ $(LDLIBS)
+
+$(BUILD)/bin/mnist_json2idx: $(call obj-of,sim/tools/mnist_json2idx.c)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $^ -o $@ $(LDLIBS)
+
+ALL_TARGETS += $(BUILD)/bin/pbitsim $(BUILD)/bin/mnist_json2idx
+TEST_TARGETS += $(BUILD)/asan/bin/pbitsim

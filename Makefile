@@ -17,8 +17,8 @@ OPT ?= -O2
 
 CPPFLAGS := -Ipbit_model -Isim -MMD -MP -D_DEFAULT_SOURCE
 WARN := -Wall -Wextra -Werror
-CFLAGS := -std=c11 $(OPT) $(ARCH) -ffp-contract=off -fopenmp $(WARN)
-CXXFLAGS := -std=c++17 $(OPT) $(ARCH) -ffp-contract=off -fopenmp $(WARN)
+CFLAGS = -std=c11 $(OPT) $(ARCH) -ffp-contract=off -fopenmp $(WARN)
+CXXFLAGS = -std=c++17 $(OPT) $(ARCH) -ffp-contract=off -fopenmp $(WARN)
 SANFLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 ASAN_CFLAGS := -std=c11 -O1 -g $(ARCH) -ffp-contract=off -fopenmp $(WARN) $(SANFLAGS)
 ASAN_CXXFLAGS := -std=c++17 -O1 -g $(ARCH) -ffp-contract=off -fopenmp $(WARN) $(SANFLAGS)

@@ -86,13 +86,18 @@ static inline double pbit_rng_normal(uint64_t key, uint32_t index,
   return sqrt(-2.0 * log(u1)) * cos(6.283185307179586 * u2);
 }
 
-/* Probability -> 32-bit threshold: a draw u gives 1 when u < threshold, so
- * P(1) = threshold / 2^32 (resolution 2^-32; p >= 1 saturates at 1 - 2^-32). */
+/* Bernoulli draws without floating point in the hot loop. A probability
+ * becomes a threshold in [0, 2^31]; a 32-bit draw u gives 1 when
+ * (u >> 1) < threshold, so P(1) = threshold / 2^31 exactly, with 0 and 1
+ * both exact (resolution 2^-31, rounding to nearest). */
+#define PBIT_RNG_ONE 0x80000000u
 static inline uint32_t pbit_rng_threshold(double p) {
-  if (!(p > 0.0)) return 0u;
-  double t = floor(p * 4294967296.0 + 0.5);
-  if (t >= 4294967295.0) return 0xFFFFFFFFu;
-  return (uint32_t)t;
+  if (!(p > 0.0)) return 0u; /* also catches NaN */
+  if (p >= 1.0) return PBIT_RNG_ONE;
+  return (uint32_t)floor(p * 2147483648.0 + 0.5);
+}
+static inline uint32_t pbit_rng_bernoulli(uint32_t draw, uint32_t threshold) {
+  return (draw >> 1) < threshold;
 }
 
 #ifdef __cplusplus

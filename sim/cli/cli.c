@@ -89,7 +89,8 @@ int pbit_cli_resolve_config(const char *kind, const char *arg, char *out,
   snprintf(dirs[nd++], PATH_MAX, "configs");
   for (int i = 0; i < nd; i++) {
     char cand[PATH_MAX + 160];
-    snprintf(cand, sizeof(cand), "%s/%s/%s.yaml", dirs[i], kind, arg);
+    int w = snprintf(cand, sizeof(cand), "%s/%s/%s.yaml", dirs[i], kind, arg);
+    if (w < 0 || (size_t)w >= sizeof(cand)) continue; /* path too long */
     if (file_exists(cand)) {
       snprintf(out, len, "%s", cand);
       return PBIT_OK;

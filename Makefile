@@ -61,12 +61,7 @@ run: deps all ## set up, build, run the main job on the default config
 	  --cycles 20000 --seed 1 --out $(BUILD)/run/sample.csv --summary
 
 test: deps all $(TEST_TARGETS) ## build and run every test (unit, sanitizer, CLI)
-	$(BUILD)/bin/unit_tests --gtest_brief=1
-	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
-	  $(BUILD)/asan/bin/unit_tests --gtest_brief=1
-	bash tests/cli/cli_test.sh $(BUILD)/bin/pbitsim
-	ASAN_OPTIONS=detect_leaks=1 bash tests/cli/cli_test.sh $(BUILD)/asan/bin/pbitsim
-	@echo "make test: all tests passed"
+	@bash tests/run_suites.sh $(BUILD)
 
 bench: all $(BENCH_TARGETS) ## print speed figures measured side by side
 	$(BUILD)/bin/pbit_bench

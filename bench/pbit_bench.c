@@ -55,7 +55,14 @@ static double time_reference(size_t n, uint64_t cycles, int reps) {
   float *off = malloc(n * sizeof(float)), *gain = malloc(n * sizeof(float));
   float *dwell = malloc(n * sizeof(float)), *rho = malloc(n * sizeof(float));
   uint8_t *s = calloc(n, 1);
-  if (!off || !gain || !dwell || !rho || !s) return 0.0;
+  if (!off || !gain || !dwell || !rho || !s) {
+    free(off);
+    free(gain);
+    free(dwell);
+    free(rho);
+    free(s);
+    return 0.0;
+  }
   uint64_t x = 88172645463325252ull;
   for (size_t i = 0; i < n; i++) {
     off[i] = (float)(d.sigma_offset * ((double)(i % 7) - 3.0) / 3.0);

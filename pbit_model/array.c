@@ -457,7 +457,7 @@ int pbit_array_unit(const pbit_array_t *a, size_t i, pbit_unit_t *out) {
   out->offset = a->offset[i];
   out->gain = a->gain[i];
   out->dwell_ns = a->dwell[i];
-  out->stuck = a->stuck[i];
+  out->stuck = (int)a->stuck[i]; /* -1, 0 or 1: a signed value by design */
   return PBIT_OK;
 }
 

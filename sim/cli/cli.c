@@ -66,9 +66,8 @@ int pbit_cli_resolve_config(const char *kind, const char *arg, char *out,
   int is_name = strchr(arg, '/') == NULL && strstr(arg, ".yaml") == NULL &&
                 strstr(arg, ".yml") == NULL;
   if (!is_name) {
-    if (!file_exists(arg))
-      return pbit_error_set(err, PBIT_ERR_IO, arg, 0, 0, "cannot open file: %s",
-                            strerror(ENOENT));
+    if (!file_exists(arg)) /* a missing input is bad usage (exit 2) */
+      return pbit_error_set(err, PBIT_ERR_ARG, arg, 0, 0, "no such file");
     snprintf(out, len, "%s", arg);
     return PBIT_OK;
   }
@@ -122,6 +121,12 @@ int pbit_outfile_open(pbit_outfile_t *of, const char *path, pbit_error_t *err) {
     return pbit_error_set(err, PBIT_ERR_ARG, NULL, 0, 0, "output path too long");
   snprintf(of->path, sizeof(of->path), "%s", path);
   snprintf(of->tmp, sizeof(of->tmp), "%s.tmp.%ld", path, (long)getpid());
+  /* The rename would replace whatever is there: only ever a regular file
+   * (never /dev/stdout, a symlink or a directory). */
+  struct stat st;
+  if (lstat(path, &st) == 0 && !S_ISREG(st.st_mode))
+    return pbit_error_set(err, PBIT_ERR_ARG, path, 0, 0,
+                          "output exists and is not a regular file");
   if (make_parents(path) != 0)
     return pbit_error_set(err, PBIT_ERR_IO, path, 0, 0,
                           "cannot create parent directory: %s", strerror(errno));

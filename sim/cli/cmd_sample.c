@@ -82,7 +82,8 @@ static int parse(int argc, char **argv, opts_t *o) {
 static void write_rows(FILE *f, const uint8_t *trace, uint64_t rows, size_t m,
                        uint64_t first_cycle, char *line) {
   for (uint64_t r = 0; r < rows; r++) {
-    int len = snprintf(line, 32, "%llu", (unsigned long long)(first_cycle + r));
+    unsigned long long cycle = first_cycle + r;
+    int len = snprintf(line, 32, "%llu", cycle);
     const uint8_t *row = trace + r * m;
     for (size_t i = 0; i < m; i++) {
       line[len++] = ',';
@@ -138,6 +139,7 @@ int pbit_cli_sample(int argc, char **argv) {
   opts_t o;
   int rc = parse(argc, argv, &o);
   if (rc != PBIT_EXIT_OK) return rc;
+  if (o.pbits == 0) return PBIT_EXIT_USAGE; /* parse() rejects it; for the analyser */
 
   pbit_error_t err;
   pbit_error_clear(&err);

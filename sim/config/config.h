@@ -3,6 +3,7 @@
 #ifndef PBIT_CONFIG_H
 #define PBIT_CONFIG_H
 
+#include "config_doc.h"
 #include "device.h"
 #include "ising.h"
 #include "status.h"
@@ -19,6 +20,17 @@ int pbit_config_load_device(const char *path, pbit_device_t *out,
 /* Ising model (shared/spec/cli.md), top-level key `ising:`. On success the
  * caller owns out (pbit_ising_free). On failure out is left zeroed. */
 int pbit_config_load_ising(const char *path, pbit_ising_t *out,
+                           pbit_error_t *err);
+
+/* The same for a `device:` / `ising:` mapping found inside another config
+ * (run and sweep configs embed them). bind_device binds over *out, so fill
+ * it with defaults first; on failure *out is unchanged. bind_ising behaves
+ * like load_ising. Both apply every check of the loaders above. */
+int pbit_config_bind_device(const pbit_config_doc_t *doc,
+                            const pbit_config_node_t *map, pbit_device_t *out,
+                            pbit_error_t *err);
+int pbit_config_bind_ising(const pbit_config_doc_t *doc,
+                           const pbit_config_node_t *map, pbit_ising_t *out,
                            pbit_error_t *err);
 
 #ifdef __cplusplus

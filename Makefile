@@ -47,6 +47,7 @@ asan-obj-of = $(patsubst %,$(BUILD)/asan/obj/%.o,$(basename $(1)))
 
 include pbit_model/pbit_model.mk
 include sim/sim.mk
+include sim/data/data.mk
 include bench/bench.mk
 include tests/tests.mk
 

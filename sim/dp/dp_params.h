@@ -1,4 +1,4 @@
-/* Parameters of one accelerator datapath configuration (configs/accel/*.yaml).
+/* Parameters of one accelerator datapath configuration (configs/accel/ files).
  * Plain data: the single source of truth for the RTL parameters (generated
  * -G / -P / chparam flags) and for the C model's widths. */
 #ifndef PBIT_DP_PARAMS_H

@@ -38,6 +38,10 @@ int pbit_error_set(pbit_error_t *err, int status, const char *file, int line,
                    int col, const char *fmt, ...)
     __attribute__((format(printf, 6, 7)));
 
+/* pbit_error_set as an expression whose value is visibly `status` (static
+ * analysers cannot see through the call): rc = PBIT_FAIL(err, PBIT_ERR_DATA, ...). */
+#define PBIT_FAIL(err, status, ...) (pbit_error_set((err), (status), __VA_ARGS__), (status))
+
 /* Writes "file:line:col: msg" (or "file: msg", or "msg") into buf. */
 void pbit_error_format(const pbit_error_t *err, char *buf, size_t len);
 

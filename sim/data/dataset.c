@@ -43,19 +43,16 @@ static uint32_t be32(const uint8_t *b) {
   return (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 | b[3];
 }
 
-static gzFile open_gz(const char *path, pbit_error_t *err) {
+/* Opens a gzip or plain file; returns a status and sets *out. */
+static int open_gz(const char *path, gzFile *out, pbit_error_t *err) {
+  *out = NULL;
   struct stat st;
-  if (stat(path, &st) != 0) {
-    pbit_error_set(err, PBIT_ERR_IO, path, 0, 0, "cannot open: %s", strerror(errno));
-    return NULL;
-  }
-  if (!S_ISREG(st.st_mode)) {
-    pbit_error_set(err, PBIT_ERR_DATA, path, 0, 0, "not a regular file");
-    return NULL;
-  }
-  gzFile f = gzopen(path, "rb"); /* reads plain files transparently */
-  if (f == NULL) pbit_error_set(err, PBIT_ERR_IO, path, 0, 0, "cannot open: %s", strerror(errno));
-  return f;
+  if (stat(path, &st) != 0)
+    return PBIT_FAIL(err, PBIT_ERR_IO, path, 0, 0, "cannot open: %s", strerror(errno));
+  if (!S_ISREG(st.st_mode)) return PBIT_FAIL(err, PBIT_ERR_DATA, path, 0, 0, "not a regular file");
+  *out = gzopen(path, "rb"); /* reads plain files transparently */
+  if (*out == NULL) return PBIT_FAIL(err, PBIT_ERR_IO, path, 0, 0, "cannot open: %s", strerror(errno));
+  return PBIT_OK;
 }
 
 /* Checks that nothing follows the declared data. */
@@ -73,12 +70,13 @@ static int expect_eof(gzFile f, const char *path, pbit_error_t *err) {
 static int load_idx_file(const char *path, int want_dims, uint32_t dims[3], uint8_t **data,
                          pbit_error_t *err) {
   *data = NULL;
-  gzFile f = open_gz(path, err);
-  if (f == NULL) return err != NULL ? err->status : PBIT_ERR_IO;
+  gzFile f = NULL;
+  int rc = open_gz(path, &f, err);
+  if (rc != PBIT_OK) return rc;
   uint8_t hdr[4 + 12];
-  int rc = read_exact(f, hdr, 4, path, "IDX header", err);
+  rc = read_exact(f, hdr, 4, path, "IDX header", err);
   if (rc == PBIT_OK && (hdr[0] != 0 || hdr[1] != 0 || hdr[2] != 0x08 || hdr[3] != want_dims))
-    rc = pbit_error_set(err, PBIT_ERR_DATA, path, 0, 0,
+    rc = PBIT_FAIL(err, PBIT_ERR_DATA, path, 0, 0,
                         "not an IDX %s file: magic %02x%02x%02x%02x, want 000008%02x "
                         "(unsigned bytes, %d dimensions)",
                         want_dims == 3 ? "image" : "label", hdr[0], hdr[1], hdr[2], hdr[3], want_dims,
@@ -88,14 +86,14 @@ static int load_idx_file(const char *path, int want_dims, uint32_t dims[3], uint
   for (int k = 0; rc == PBIT_OK && k < want_dims; k++) {
     dims[k] = be32(hdr + 4 + 4 * k);
     if (dims[k] == 0 || dims[k] > (1u << 24))
-      rc = pbit_error_set(err, PBIT_ERR_DATA, path, 0, 0, "implausible dimension %d: %u", k, dims[k]);
+      rc = PBIT_FAIL(err, PBIT_ERR_DATA, path, 0, 0, "implausible dimension %d: %u", k, dims[k]);
     total *= dims[k];
   }
   if (rc == PBIT_OK && total > ((size_t)1 << 34))
-    rc = pbit_error_set(err, PBIT_ERR_DATA, path, 0, 0, "implausible size: %zu bytes", total);
+    rc = PBIT_FAIL(err, PBIT_ERR_DATA, path, 0, 0, "implausible size: %zu bytes", total);
   if (rc == PBIT_OK) {
     *data = malloc(total);
-    if (*data == NULL) rc = pbit_error_set(err, PBIT_ERR_NOMEM, path, 0, 0, "out of memory");
+    if (*data == NULL) rc = PBIT_FAIL(err, PBIT_ERR_NOMEM, path, 0, 0, "out of memory");
   }
   if (rc == PBIT_OK) rc = read_exact(f, *data, total, path, "IDX data", err);
   if (rc == PBIT_OK) rc = expect_eof(f, path, err);
@@ -121,13 +119,13 @@ int pbit_dataset_load_idx(const char *images_path, const char *labels_path, uint
   if (out == NULL || images_path == NULL || labels_path == NULL || classes == 0 || classes > 256)
     return pbit_error_set(err, PBIT_ERR_ARG, NULL, 0, 0, "bad arguments to pbit_dataset_load_idx");
   memset(out, 0, sizeof(*out));
-  uint32_t idims[3], ldims[3];
+  uint32_t idims[3] = {0, 0, 0}, ldims[3] = {0, 0, 0};
   uint8_t *pixels = NULL, *labels = NULL;
   int rc = load_idx_file(images_path, 3, idims, &pixels, err);
   if (rc != PBIT_OK) return rc;
   rc = load_idx_file(labels_path, 1, ldims, &labels, err);
   if (rc == PBIT_OK && ldims[0] != idims[0])
-    rc = pbit_error_set(err, PBIT_ERR_DATA, labels_path, 0, 0, "%u labels for %u images in %s", ldims[0],
+    rc = PBIT_FAIL(err, PBIT_ERR_DATA, labels_path, 0, 0, "%u labels for %u images in %s", ldims[0],
                         idims[0], images_path);
   if (rc == PBIT_OK) rc = check_labels(labels, ldims[0], classes, labels_path, err);
   if (rc != PBIT_OK) {
@@ -167,31 +165,31 @@ int pbit_dataset_load_cifar10(const char *const *paths, size_t n_paths, pbit_dat
   if (count > UINT32_MAX) return pbit_error_set(err, PBIT_ERR_DATA, NULL, 0, 0, "too many records");
   uint8_t *pixels = malloc(count * CIFAR_PIXELS), *labels = malloc(count);
   uint8_t *rec = malloc(CIFAR_RECORD);
-  int rc = (pixels && labels && rec) ? PBIT_OK : pbit_error_set(err, PBIT_ERR_NOMEM, NULL, 0, 0, "out of memory");
+  int rc = (pixels && labels && rec) ? PBIT_OK : PBIT_FAIL(err, PBIT_ERR_NOMEM, NULL, 0, 0, "out of memory");
   size_t at = 0;
   for (size_t k = 0; rc == PBIT_OK && k < n_paths; k++) {
     FILE *f = fopen(paths[k], "rb");
     if (f == NULL) {
-      rc = pbit_error_set(err, PBIT_ERR_IO, paths[k], 0, 0, "cannot open: %s", strerror(errno));
+      rc = PBIT_FAIL(err, PBIT_ERR_IO, paths[k], 0, 0, "cannot open: %s", strerror(errno));
       break;
     }
     size_t recs = 0;
     while (rc == PBIT_OK && fread(rec, 1, CIFAR_RECORD, f) == CIFAR_RECORD) {
       if (rec[0] >= 10)
-        rc = pbit_error_set(err, PBIT_ERR_DATA, paths[k], 0, 0, "record %zu: label %u is not a CIFAR-10 class",
+        rc = PBIT_FAIL(err, PBIT_ERR_DATA, paths[k], 0, 0, "record %zu: label %u is not a CIFAR-10 class",
                             recs, rec[0]);
-      if (at >= count) rc = pbit_error_set(err, PBIT_ERR_DATA, paths[k], 0, 0, "file grew while reading");
+      if (at >= count) rc = PBIT_FAIL(err, PBIT_ERR_DATA, paths[k], 0, 0, "file grew while reading");
       if (rc != PBIT_OK) break;
       labels[at] = rec[0];
       memcpy(pixels + at * CIFAR_PIXELS, rec + 1, CIFAR_PIXELS);
       at++;
       recs++;
     }
-    if (rc == PBIT_OK && ferror(f)) rc = pbit_error_set(err, PBIT_ERR_IO, paths[k], 0, 0, "read error");
+    if (rc == PBIT_OK && ferror(f)) rc = PBIT_FAIL(err, PBIT_ERR_IO, paths[k], 0, 0, "read error");
     fclose(f);
   }
   if (rc == PBIT_OK && at != count)
-    rc = pbit_error_set(err, PBIT_ERR_DATA, NULL, 0, 0, "read %zu records, expected %zu", at, count);
+    rc = PBIT_FAIL(err, PBIT_ERR_DATA, NULL, 0, 0, "read %zu records, expected %zu", at, count);
   free(rec);
   if (rc != PBIT_OK) {
     free(pixels);

@@ -329,14 +329,15 @@ TEST(PbitArray, ReproducibleFromSeedWhateverThreadsOrPath) {
   EXPECT_EQ(ca.expected_flips, cb.expected_flips);  // integer sum: exact
 }
 
-// E[sigmoid(b (I + sigma X))], X ~ N(0,1), by a fine midpoint rule.
-double NoisyMean(double b, double input, double sigma) {
+// E[f(X)], X ~ N(0,1), by a fine midpoint rule on [-10, 10].
+template <typename F>
+double GaussAverage(F f) {
   double acc = 0;
   const int steps = 20000;
   const double lo = -10, h = 20.0 / steps;
   for (int k = 0; k < steps; k++) {
     double x = lo + (k + 0.5) * h;
-    acc += Sigmoid(b * (input + sigma * x)) * std::exp(-0.5 * x * x);
+    acc += f(x) * std::exp(-0.5 * x * x);
   }
   return acc * h / std::sqrt(2 * M_PI);
 }
@@ -351,7 +352,7 @@ TEST(PbitArray, InputNoiseSmearsTheSigmoid) {
   double mean = 0;
   for (uint8_t s : tr) mean += s;
   mean /= static_cast<double>(tr.size());
-  double want = NoisyMean(1.0, 2.0, 1.5);
+  double want = GaussAverage([](double x) { return Sigmoid(2.0 + 1.5 * x); });
   EXPECT_LT(want, Sigmoid(2.0) - 0.02);  // the smearing is visible
   EXPECT_NEAR(mean, want, kSigmas * std::sqrt(want * (1 - want) / tr.size()));
 }
@@ -364,14 +365,7 @@ TEST(PbitArray, CommonModeNoiseCorrelatesPbits) {
   ArrayPtr a = Make(d, n, 1.0, 13);
   auto tr = Trace(a.get(), 0.0, cycles);
   // Cov(s0, s1) = Var_c[sigmoid(c)] with c ~ N(0, 1); E = 1/2 by symmetry.
-  double m2 = 0;
-  const int steps = 20000;
-  for (int k = 0; k < steps; k++) {
-    double x = -10 + (k + 0.5) * 20.0 / steps;
-    m2 += Sigmoid(x) * Sigmoid(x) * std::exp(-0.5 * x * x);
-  }
-  m2 *= 20.0 / steps / std::sqrt(2 * M_PI);
-  double want_cov = m2 - 0.25;
+  double want_cov = GaussAverage([](double x) { return Sigmoid(x) * Sigmoid(x); }) - 0.25;
   double both = 0, m0 = 0, m1 = 0;
   for (uint64_t t = 0; t < cycles; t++) {
     both += tr[2 * t] * tr[2 * t + 1];

@@ -46,10 +46,17 @@ obj-of = $(patsubst %,$(BUILD)/obj/%.o,$(basename $(1)))
 asan-obj-of = $(patsubst %,$(BUILD)/asan/obj/%.o,$(basename $(1)))
 
 include pbit_model/pbit_model.mk
+include sim/dp/dp.mk
+include rtl/rtl.mk
+include sim/dp_rtl/dp_rtl.mk
 include sim/sim.mk
 include sim/data/data.mk
+include sim/tools/tools.mk
+include firmware/firmware.mk
 include bench/bench.mk
 include tests/tests.mk
+include rtl/synth/synth.mk
+include tests/rtl/icarus.mk
 
 .PHONY: all deps run test bench lint format clean help
 all: $(ALL_TARGETS) ## build every program (default)

@@ -14,6 +14,7 @@ typedef struct {
 static const command_t kCommands[] = {
     {"sample", pbit_cli_sample, "run identical-input p-bits for n cycles, write their states"},
     {"gibbs", pbit_cli_gibbs, "sample a coupled p-bit (Ising) network by graph colour"},
+    {"datapath", pbit_cli_datapath, "one FORWARD/UPDATE of the accelerator datapath (model or RTL)"},
 };
 
 static void usage(FILE *f) {

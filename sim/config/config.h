@@ -5,6 +5,7 @@
 
 #include "config_doc.h"
 #include "device.h"
+#include "dp/dp_params.h"
 #include "ising.h"
 #include "status.h"
 
@@ -32,6 +33,18 @@ int pbit_config_bind_device(const pbit_config_doc_t *doc,
 int pbit_config_bind_ising(const pbit_config_doc_t *doc,
                            const pbit_config_node_t *map, pbit_ising_t *out,
                            pbit_error_t *err);
+
+/* Accelerator datapath configuration (configs/accel/<name>.yaml), top-level
+ * key `accel:`. Every parameter is required (the file is the one source of
+ * the RTL parameters and the C model's widths); the values pass
+ * pbit_dp_params_validate. On failure *out is unchanged. */
+int pbit_config_load_accel(const char *path, pbit_dp_params_t *out, pbit_error_t *err);
+
+/* The same for an `accel:` mapping found inside another config. Binds over
+ * *out (every key is required, so nothing of it survives a success); on
+ * failure *out is unchanged. */
+int pbit_config_bind_accel(const pbit_config_doc_t *doc, const pbit_config_node_t *map,
+                           pbit_dp_params_t *out, pbit_error_t *err);
 
 #ifdef __cplusplus
 }

@@ -5,6 +5,10 @@
 # (or its <file>.expect sidecar) names, and no output file left behind.
 #
 #   bash tests/cli/config_corpus.sh build/bin/pbitsim
+#
+# accel-*.yaml files go through `pbitsim datapath` once that subcommand
+# exists, else through accel_params from the same build directory (prefix
+# "accel_params: " instead of "pbitsim: ").
 set -u
 
 if [[ $# -ne 1 || ! -x "$1" ]]; then
@@ -19,6 +23,21 @@ trap 'rm -rf "$tmp"' EXIT
 run=()
 if command -v timeout >/dev/null; then run=(timeout 30); fi
 
+# Accelerator configs: valid 1x1 operands, so that only the config is wrong.
+accel_tool=()
+accel_prefix=
+if "$pbitsim" datapath --help >/dev/null 2>&1; then
+  printf '0\n' >"$tmp/w.csv"
+  printf '0\n' >"$tmp/b.csv"
+  printf '0\n' >"$tmp/idx.txt"
+  accel_tool=("$pbitsim" datapath --backend model --weights "$tmp/w.csv" --bias "$tmp/b.csv"
+              --indices "$tmp/idx.txt" --counters "$tmp/out/c.json" --config)
+  accel_prefix=pbitsim
+elif [[ -x "$(dirname "$pbitsim")/accel_params" ]]; then
+  accel_tool=("$(dirname "$pbitsim")/accel_params" --format json --config)
+  accel_prefix=accel_params
+fi
+
 pass=0
 fail=0
 failed() {
@@ -27,7 +46,13 @@ failed() {
 }
 
 shopt -s nullglob
-for file in "$corpus"/device-*.yaml "$corpus"/ising-*.yaml; do
+accel_files=()
+if [[ -n "$accel_prefix" ]]; then
+  accel_files=("$corpus"/accel-*.yaml)
+else
+  failed "accel-*.yaml" "neither 'pbitsim datapath' nor accel_params next to $pbitsim"
+fi
+for file in "$corpus"/device-*.yaml "$corpus"/ising-*.yaml "${accel_files[@]}"; do
   name=$(basename "$file")
   expect_src=$file
   [[ -f "$file.expect" ]] && expect_src=$file.expect
@@ -38,7 +63,12 @@ for file in "$corpus"/device-*.yaml "$corpus"/ising-*.yaml; do
   fi
   out=$tmp/out/x.csv
   rm -rf "$tmp/out"
+  prefix=pbitsim
   case $name in
+    accel-*)
+      prefix=$accel_prefix
+      cmd=("${accel_tool[@]}" "$file")
+      [[ $prefix == pbitsim ]] && cmd+=(--out "$out") ;;
     device-*)
       cmd=("$pbitsim" sample --device "$file" --pbits 2 --z 0 --dt-ns 1 --cycles 1
            --seed 1 --out "$out") ;;
@@ -51,8 +81,8 @@ for file in "$corpus"/device-*.yaml "$corpus"/ising-*.yaml; do
   leftovers=$(ls -A "$tmp/out" 2>/dev/null)
   if [[ $code -ne 2 ]]; then
     failed "$name" "exit code $code, expected 2 (stderr: $first)"
-  elif [[ "$first" != "pbitsim: $file:$pos: "* ]]; then
-    failed "$name" "stderr '$first', expected 'pbitsim: $file:$pos: ...'"
+  elif [[ "$first" != "$prefix: $file:$pos: "* ]]; then
+    failed "$name" "stderr '$first', expected '$prefix: $file:$pos: ...'"
   elif [[ -n "$leftovers" ]]; then
     failed "$name" "output left behind: $leftovers"
   else

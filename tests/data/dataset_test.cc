@@ -199,6 +199,7 @@ std::vector<int> Histogram(const pbit_dataset_t &d) {
 TEST(RealData, FashionMnistHasTheStandardSplits) {
   pbit_dataset_t tr, te;
   pbit_error_t err;
+  pbit_error_clear(&err);  // read below on success too; the loader leaves it as is
   if (pbit_dataset_load_named("fashion-mnist", PBIT_SPLIT_TRAIN, nullptr, &tr, &err) == PBIT_ERR_IO)
     GTEST_SKIP() << "Fashion-MNIST not installed (" << err.msg << ")";
   ASSERT_EQ(err.status, 0) << err.msg;

@@ -1,0 +1,48 @@
+# sim/dp_rtl/: the Verilator C++ harness of the datapath (dp_rtl.h) and the
+# registry of verilated builds (rtl/rtl.mk makes one per configuration).
+#
+#   build_<name>.o   the harness template instantiated for Vdp_<name>
+#   dp_rtl.o         C interface + registry of RTL_ACCELS (linked into pbitsim)
+#   dp_rtl_tests.o   the same registry with RTL_TEST_ACCELS too (rtl_tests)
+#   asan dp_rtl.o    registry without builds (the sanitizer pbitsim)
+rtl-list = $(foreach a,$(1),X($(call rtl-id,$(a)),"$(a)"))
+
+# Rebuild the registries when the lists change.
+RTL_LIST_STAMP := $(BUILD)/rtl/accels.stamp
+RTL_LIST_TEXT := $(RTL_ACCELS) / $(RTL_TEST_ACCELS)
+ifneq ($(RTL_LIST_TEXT),$(shell cat $(RTL_LIST_STAMP) 2>/dev/null))
+$(shell mkdir -p $(BUILD)/rtl && echo '$(RTL_LIST_TEXT)' > $(RTL_LIST_STAMP))
+endif
+
+DP_RTL_DEPS := sim/dp_rtl/dp_rtl.h sim/dp_rtl/dp_rtl_impl.hh
+define DP_RTL_HARNESS
+$(BUILD)/obj/sim/dp_rtl/build_$(1).o: sim/dp_rtl/dp_rtl_build.cc $(DP_RTL_DEPS) $(call rtl-model,$(1))
+	@mkdir -p $$(@D)
+	$(CXX) $(CPPFLAGS) $(VL_CPPFLAGS) $(VL_CXXFLAGS) -Wall -Wextra -Werror \
+	  -isystem $(BUILD)/rtl/$(1)/gen -DPBIT_DP_RTL_NAME=$(call rtl-id,$(1)) -c $$< -o $$@
+endef
+$(foreach a,$(sort $(RTL_ACCELS) $(RTL_TEST_ACCELS)),$(eval $(call DP_RTL_HARNESS,$(a))))
+dp-rtl-build = $(BUILD)/obj/sim/dp_rtl/build_$(1).o
+
+$(BUILD)/obj/sim/dp_rtl/dp_rtl.o: sim/dp_rtl/dp_rtl.cc $(DP_RTL_DEPS) $(RTL_LIST_STAMP)
+	@mkdir -p $(@D)
+	$(CXX) $(CPPFLAGS) $(CXXFLAGS) $(VL_CPPFLAGS) '-DPBIT_DP_RTL_BUILDS=$(call rtl-list,$(RTL_ACCELS))' \
+	  -c $< -o $@
+$(BUILD)/obj/sim/dp_rtl/dp_rtl_tests.o: sim/dp_rtl/dp_rtl.cc $(DP_RTL_DEPS) $(RTL_LIST_STAMP)
+	@mkdir -p $(@D)
+	$(CXX) $(CPPFLAGS) $(CXXFLAGS) $(VL_CPPFLAGS) \
+	  '-DPBIT_DP_RTL_BUILDS=$(call rtl-list,$(sort $(RTL_ACCELS) $(RTL_TEST_ACCELS)))' -c $< -o $@
+$(BUILD)/asan/obj/sim/dp_rtl/dp_rtl.o: sim/dp_rtl/dp_rtl.cc $(DP_RTL_DEPS)
+	@mkdir -p $(@D)
+	$(CXX) $(CPPFLAGS) $(ASAN_CXXFLAGS) $(VL_CPPFLAGS) -c $< -o $@
+
+# What a program links for the RTL backend (in this order).
+SIM_DP_RTL_LIB := $(BUILD)/lib/libpbit_dp_rtl.a
+$(SIM_DP_RTL_LIB): $(BUILD)/obj/sim/dp_rtl/dp_rtl.o $(foreach a,$(RTL_ACCELS),$(call dp-rtl-build,$(a)))
+SIM_DP_RTL_LIBS := $(SIM_DP_RTL_LIB) $(foreach a,$(RTL_ACCELS),$(call rtl-model,$(a))) $(VERILATED_LIB)
+SIM_DP_RTL_ASAN_LIB := $(BUILD)/asan/lib/libpbit_dp_rtl.a
+$(SIM_DP_RTL_ASAN_LIB): $(BUILD)/asan/obj/sim/dp_rtl/dp_rtl.o
+# The RTL tests' registry and every build they can pick.
+SIM_DP_RTL_TEST_LIBS := $(BUILD)/obj/sim/dp_rtl/dp_rtl_tests.o \
+  $(foreach a,$(sort $(RTL_ACCELS) $(RTL_TEST_ACCELS)),$(call dp-rtl-build,$(a)) $(call rtl-model,$(a))) \
+  $(RTL_BLOCK_OBJS) $(VERILATED_LIB)

@@ -42,18 +42,6 @@ static const pbit_config_field_t kAccel[] = {
 };
 static const pbit_config_schema_t kAccelSchema = PBIT_CONFIG_SCHEMA(kAccel);
 
-/* The file's top level: exactly one key, accel. */
-typedef struct {
-  const pbit_config_node_t *accel;
-} top_t;
-static const pbit_config_field_t kTop[] = {
-    {.key = "accel",
-     .type = PBIT_CONFIG_NODE,
-     .offset = offsetof(top_t, accel),
-     .flags = PBIT_CONFIG_REQUIRED},
-};
-static const pbit_config_schema_t kTopSchema = PBIT_CONFIG_SCHEMA(kTop);
-
 /* The later of two key nodes (the binder has seen both: they are required). */
 static const pbit_config_node_t *later(const pbit_config_node_t *a, const pbit_config_node_t *b) {
   if (a == NULL) return b;
@@ -117,19 +105,16 @@ int pbit_config_bind_accel(const pbit_config_doc_t *doc, const pbit_config_node_
   return rc;
 }
 
+static int bind_accel(const pbit_config_doc_t *doc, const pbit_config_node_t *map, void *out,
+                      pbit_error_t *err) {
+  return pbit_config_bind_accel(doc, map, out, err);
+}
+
 int pbit_config_load_accel(const char *path, pbit_dp_params_t *out, pbit_error_t *err) {
-  if (path == NULL || out == NULL)
-    return pbit_error_set(err, PBIT_ERR_ARG, path, 0, 0, "%s is NULL",
-                          path == NULL ? "path" : "out");
-  pbit_config_doc_t doc;
-  int rc = pbit_config_doc_load(&doc, path, err);
-  if (rc != PBIT_OK) return rc;
+  if (out == NULL) return pbit_error_set(err, PBIT_ERR_ARG, path, 0, 0, "out is NULL");
   pbit_dp_params_t p;
   memset(&p, 0, sizeof(p));
-  top_t top = {NULL};
-  rc = pbit_config_bind(&doc, doc.root, &kTopSchema, &top, err);
-  if (rc == PBIT_OK) rc = pbit_config_bind_accel(&doc, top.accel, &p, err);
-  pbit_config_doc_free(&doc);
+  int rc = pbit_config_load_section(path, "accel", bind_accel, &p, err);
   if (rc == PBIT_OK) *out = p;
   return rc;
 }

@@ -87,18 +87,6 @@ static const pbit_config_field_t kDevice[] = {
 };
 static const pbit_config_schema_t kDeviceSchema = PBIT_CONFIG_SCHEMA(kDevice);
 
-/* The file's top level: exactly one key, device. */
-typedef struct {
-  const pbit_config_node_t *device;
-} top_t;
-static const pbit_config_field_t kTop[] = {
-    {.key = "device",
-     .type = PBIT_CONFIG_NODE,
-     .offset = offsetof(top_t, device),
-     .flags = PBIT_CONFIG_REQUIRED},
-};
-static const pbit_config_schema_t kTopSchema = PBIT_CONFIG_SCHEMA(kTop);
-
 /* The later of two key nodes (either may be NULL). */
 static const pbit_config_node_t *later(const pbit_config_node_t *a, const pbit_config_node_t *b) {
   if (a == NULL) return b;
@@ -154,19 +142,16 @@ int pbit_config_bind_device(const pbit_config_doc_t *doc, const pbit_config_node
   return rc;
 }
 
+static int bind_device(const pbit_config_doc_t *doc, const pbit_config_node_t *map, void *out,
+                       pbit_error_t *err) {
+  return pbit_config_bind_device(doc, map, out, err);
+}
+
 int pbit_config_load_device(const char *path, pbit_device_t *out, pbit_error_t *err) {
-  if (path == NULL || out == NULL)
-    return pbit_error_set(err, PBIT_ERR_ARG, path, 0, 0, "%s is NULL",
-                          path == NULL ? "path" : "out");
-  pbit_config_doc_t doc;
-  int rc = pbit_config_doc_load(&doc, path, err);
-  if (rc != PBIT_OK) return rc;
+  if (out == NULL) return pbit_error_set(err, PBIT_ERR_ARG, path, 0, 0, "out is NULL");
   pbit_device_t d;
   pbit_device_ideal(&d);
-  top_t top = {NULL};
-  rc = pbit_config_bind(&doc, doc.root, &kTopSchema, &top, err);
-  if (rc == PBIT_OK) rc = pbit_config_bind_device(&doc, top.device, &d, err);
-  pbit_config_doc_free(&doc);
+  int rc = pbit_config_load_section(path, "device", bind_device, &d, err);
   if (rc == PBIT_OK) *out = d;
   return rc;
 }

@@ -39,16 +39,6 @@ static const pbit_config_field_t kIsing[] = {
 };
 static const pbit_config_schema_t kIsingSchema = PBIT_CONFIG_SCHEMA(kIsing);
 
-typedef struct {
-  const pbit_config_node_t *ising;
-} top_t;
-static const pbit_config_field_t kTop[] = {
-    {.key = "ising",
-     .type = PBIT_CONFIG_NODE,
-     .offset = offsetof(top_t, ising),
-     .flags = PBIT_CONFIG_REQUIRED},
-};
-static const pbit_config_schema_t kTopSchema = PBIT_CONFIG_SCHEMA(kTop);
 
 /* Open-addressing set of unordered pairs -> first J element, so that a
  * repeated pair is reported where it repeats, in one pass. */
@@ -182,17 +172,13 @@ int pbit_config_bind_ising(const pbit_config_doc_t *doc, const pbit_config_node_
   return PBIT_OK;
 }
 
+static int bind_ising(const pbit_config_doc_t *doc, const pbit_config_node_t *map, void *out,
+                      pbit_error_t *err) {
+  return pbit_config_bind_ising(doc, map, out, err);
+}
+
 int pbit_config_load_ising(const char *path, pbit_ising_t *out, pbit_error_t *err) {
-  if (out != NULL) memset(out, 0, sizeof(*out));
-  if (path == NULL || out == NULL)
-    return pbit_error_set(err, PBIT_ERR_ARG, path, 0, 0, "%s is NULL",
-                          path == NULL ? "path" : "out");
-  pbit_config_doc_t doc;
-  int rc = pbit_config_doc_load(&doc, path, err);
-  if (rc != PBIT_OK) return rc;
-  top_t top = {NULL};
-  rc = pbit_config_bind(&doc, doc.root, &kTopSchema, &top, err);
-  if (rc == PBIT_OK) rc = pbit_config_bind_ising(&doc, top.ising, out, err);
-  pbit_config_doc_free(&doc);
-  return rc;
+  if (out == NULL) return pbit_error_set(err, PBIT_ERR_ARG, path, 0, 0, "out is NULL");
+  memset(out, 0, sizeof(*out));
+  return pbit_config_load_section(path, "ising", bind_ising, out, err);
 }

@@ -394,3 +394,23 @@ void pbit_config_unbind(const pbit_config_schema_t *schema, void *base) {
     }
   }
 }
+
+int pbit_config_load_section(const char *path, const char *key, pbit_config_bind_fn bind,
+                             void *out, pbit_error_t *err) {
+  if (path == NULL || key == NULL || bind == NULL || out == NULL)
+    return pbit_error_set(err, PBIT_ERR_ARG, path, 0, 0, "%s is NULL",
+                          path == NULL ? "path" : (out == NULL ? "out" : "key or bind"));
+  pbit_config_doc_t doc;
+  int rc = pbit_config_doc_load(&doc, path, err);
+  if (rc != PBIT_OK) return rc;
+  /* The top level: exactly one key, required. */
+  const pbit_config_node_t *section = NULL;
+  const pbit_config_field_t top[] = {
+      {.key = key, .type = PBIT_CONFIG_NODE, .offset = 0, .flags = PBIT_CONFIG_REQUIRED},
+  };
+  const pbit_config_schema_t top_schema = PBIT_CONFIG_SCHEMA(top);
+  rc = pbit_config_bind(&doc, doc.root, &top_schema, (void *)&section, err);
+  if (rc == PBIT_OK) rc = bind(&doc, section, out, err);
+  pbit_config_doc_free(&doc);
+  return rc;
+}

@@ -86,6 +86,17 @@ int pbit_config_bind(const pbit_config_doc_t *doc, const pbit_config_node_t *map
  * (count 0). Safe on a struct that was never bound if those are NULL. */
 void pbit_config_unbind(const pbit_config_schema_t *schema, void *base);
 
+/* Binds the value of one section of a config (a `device:` mapping, ...) into
+ * out; the typed bind functions of config.h have this shape. */
+typedef int (*pbit_config_bind_fn)(const pbit_config_doc_t *doc, const pbit_config_node_t *map,
+                                   void *out, pbit_error_t *err);
+
+/* Loads the file at path, requires its top level to be a mapping whose only
+ * key is `key`, and binds that key's value with bind. The document is freed
+ * before returning; out holds whatever bind left on failure. */
+int pbit_config_load_section(const char *path, const char *key, pbit_config_bind_fn bind,
+                             void *out, pbit_error_t *err);
+
 /* Strict scalar parsers used by the binder, for loaders that check values
  * themselves. On failure they set err at node, naming its key path. */
 int pbit_config_parse_double(const pbit_config_doc_t *doc, const pbit_config_node_t *node,

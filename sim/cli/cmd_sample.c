@@ -94,35 +94,81 @@ static void write_rows(FILE *f, const uint8_t *trace, uint64_t rows, size_t m,
   }
 }
 
+/* Per-p-bit running sums for the summary: each p-bit is its own stationary
+ * chain (variation gives each its own p and rho), so its statistics are
+ * estimated on its own and then averaged. */
 typedef struct {
-  double sum;         /* sum of states */
-  double pairs;       /* sum of s_t s_{t+1} */
-  double sum_head;    /* sum over t < n of s_t */
-  double sum_tail;    /* sum over t > 1 of s_t */
+  double *sum;   /* sum of states */
+  double *pairs; /* sum of s_t s_{t+1} */
+  double *head;  /* sum of s_t, t < n */
+  double *tail;  /* sum of s_t, t > 1 */
+  uint8_t *last; /* previous state */
 } lag_stats_t;
 
-static void print_summary(const pbit_array_t *a, const opts_t *o, const lag_stats_t *st) {
-  double beta = pbit_device_beta_eff(pbit_array_device(a));
-  double n = (double)o->pbits * (double)o->cycles;
-  double mean = st->sum / n;
-  double p = pbit_sigmoid(o->z);
-  double pairs_n = (double)o->pbits * (double)(o->cycles - 1);
-  double ac = NAN;
-  if (o->cycles > 1) {
-    double mh = st->sum_head / pairs_n, mt = st->sum_tail / pairs_n;
-    double cov = st->pairs / pairs_n - mh * mt;
-    double var = sqrt(mh * (1 - mh) * mt * (1 - mt));
-    ac = var > 0 ? cov / var : NAN;
+static void lag_free(lag_stats_t *st) {
+  free(st->sum);
+  free(st->pairs);
+  free(st->head);
+  free(st->tail);
+  free(st->last);
+}
+
+static int lag_alloc(lag_stats_t *st, size_t m) {
+  st->sum = calloc(m, sizeof(double));
+  st->pairs = calloc(m, sizeof(double));
+  st->head = calloc(m, sizeof(double));
+  st->tail = calloc(m, sizeof(double));
+  st->last = calloc(m, 1);
+  if (st->sum && st->pairs && st->head && st->tail && st->last) return 0;
+  lag_free(st);
+  return -1;
+}
+
+static void lag_add(lag_stats_t *st, const uint8_t *trace, uint64_t rows, size_t m, uint64_t first,
+                    uint64_t cycles) {
+  for (uint64_t r = 0; r < rows; r++) {
+    const uint8_t *row = trace + r * m;
+    uint64_t t = first + r; /* 0-based cycle index */
+    for (size_t i = 0; i < m; i++) {
+      st->sum[i] += row[i];
+      if (t + 1 < cycles) st->head[i] += row[i];
+      if (t > 0) {
+        st->tail[i] += row[i];
+        st->pairs[i] += row[i] & st->last[i];
+      }
+      st->last[i] = row[i];
+    }
   }
-  double tau = pbit_correlation_time_ns(pbit_array_device(a), pbit_device_dwell_ns(pbit_array_device(a)), o->z);
-  double rho = tau > 0 ? exp(-o->dt_ns / tau) : 0.0;
+}
+
+static void print_summary(const pbit_array_t *a, const opts_t *o, const lag_stats_t *st) {
+  const pbit_device_t *dev = pbit_array_device(a);
+  size_t m = (size_t)o->pbits;
+  double n = (double)o->cycles, pairs_n = (double)(o->cycles - 1);
+  double mean = 0, want_mean = 0, ac = 0, want_ac = 0;
+  size_t ac_count = 0;
+  for (size_t i = 0; i < m; i++) {
+    mean += st->sum[i] / n;
+    want_mean += pbit_array_probability(a, i);
+    if (o->cycles < 2) continue;
+    double mh = st->head[i] / pairs_n, mt = st->tail[i] / pairs_n;
+    double var = sqrt(mh * (1 - mh) * mt * (1 - mt));
+    if (!(var > 0)) continue; /* a p-bit that never moved: no estimate */
+    ac += (st->pairs[i] / pairs_n - mh * mt) / var;
+    want_ac += pbit_array_rho(a, i);
+    ac_count++;
+  }
+  double tau = pbit_correlation_time_ns(dev, pbit_device_dwell_ns(dev), o->z);
   pbit_counters_t c;
   pbit_array_counters(a, &c);
-  printf("device %s: %llu p-bits x %llu cycles, dt %g ns, z %g (input %g)\n",
-         pbit_array_device(a)->name, (unsigned long long)o->pbits,
-         (unsigned long long)o->cycles, o->dt_ns, o->z, o->z / beta);
-  printf("  mean state     %.5f   sigmoid(z) %.5f   (nominal device, no variation)\n", mean, p);
-  printf("  lag-1 autocorr %.5f   exp(-dt/tau_c) %.5f   (tau_c %.3g ns)\n", ac, rho, tau);
+  printf("device %s: %llu p-bits x %llu cycles, dt %g ns, z %g (input %g)\n", dev->name,
+         (unsigned long long)o->pbits, (unsigned long long)o->cycles, o->dt_ns, o->z,
+         o->z / pbit_device_beta_eff(dev));
+  printf("  mean state     %.5f   model %.5f (mean of the p-bits' own sigmoid; nominal %.5f)\n",
+         mean / (double)m, want_mean / (double)m, pbit_sigmoid(o->z));
+  if (ac_count > 0)
+    printf("  lag-1 autocorr %.5f   model %.5f (mean of exp(-dt/tau_c,i); nominal tau_c %.3g ns)\n",
+           ac / (double)ac_count, want_ac / (double)ac_count, tau);
   printf("  counters: samples %llu, flips %llu (expected physical %.1f), dac_writes %llu,"
          " pbit_cycles %llu\n",
          (unsigned long long)c.samples, (unsigned long long)c.flips, c.expected_flips,
@@ -180,43 +226,31 @@ int pbit_cli_sample(int argc, char **argv) {
   for (size_t i = 0; i < m; i++) fprintf(of.fp, ",p%zu", i);
   fputc('\n', of.fp);
 
-  lag_stats_t st = {0, 0, 0, 0};
-  uint8_t *last = calloc(m, 1);
-  for (uint64_t done = 0; done < o.cycles && last != NULL;) {
+  lag_stats_t st;
+  memset(&st, 0, sizeof(st));
+  int nomem = o.summary && lag_alloc(&st, m) != 0;
+  for (uint64_t done = 0; done < o.cycles && !nomem;) {
     uint64_t rows = o.cycles - done < CHUNK_CYCLES ? o.cycles - done : CHUNK_CYCLES;
     pbit_array_run(a, rows, trace, m);
     write_rows(of.fp, trace, rows, m, done + 1, line);
-    if (o.summary) {
-      for (uint64_t r = 0; r < rows; r++) {
-        const uint8_t *row = trace + r * m;
-        uint64_t t = done + r; /* 0-based cycle index */
-        for (size_t i = 0; i < m; i++) {
-          st.sum += row[i];
-          if (t + 1 < o.cycles) st.sum_head += row[i];
-          if (t > 0) {
-            st.sum_tail += row[i];
-            st.pairs += row[i] & last[i];
-          }
-          last[i] = row[i];
-        }
-      }
-    }
+    if (o.summary) lag_add(&st, trace, rows, m, done, o.cycles);
     done += rows;
   }
   free(trace);
   free(line);
-  if (last == NULL) {
+  if (nomem) { /* lag_alloc freed what it had */
     pbit_outfile_abort(&of);
     pbit_array_destroy(a);
     pbit_error_set(&err, PBIT_ERR_NOMEM, NULL, 0, 0, "out of memory");
     return pbit_cli_report(&err);
   }
-  free(last);
   if (pbit_outfile_commit(&of, &err) != PBIT_OK) {
+    lag_free(&st);
     pbit_array_destroy(a);
     return pbit_cli_report(&err);
   }
   if (o.summary) print_summary(a, &o, &st);
+  lag_free(&st);
   pbit_array_destroy(a);
   return PBIT_EXIT_OK;
 }

@@ -50,9 +50,11 @@ include sim/dp/dp.mk
 include rtl/rtl.mk
 include sim/dp_rtl/dp_rtl.mk
 include sim/sim.mk
+include sim/energy/energy.mk
 include sim/data/data.mk
 include sim/tools/tools.mk
 include firmware/firmware.mk
+include sim/hal/hal.mk
 include bench/bench.mk
 include tests/tests.mk
 include rtl/synth/synth.mk
@@ -77,12 +79,12 @@ bench: all $(BENCH_TARGETS) ## print speed figures measured side by side
 LINT_C := $(wildcard pbit_model/*.c sim/*/*.c bench/*.c)
 lint: ## cppcheck + clang-tidy on the C sources
 	cppcheck --quiet --error-exitcode=1 --std=c11 --enable=warning,performance,portability \
-	  --inline-suppr --suppress=missingIncludeSystem -Ipbit_model -Isim $(LINT_C)
-	clang-tidy --quiet $(LINT_C) -- -std=c11 -Ipbit_model -Isim -D_DEFAULT_SOURCE
+	  --inline-suppr --suppress=missingIncludeSystem -Ipbit_model -Isim -Ifirmware $(LINT_C)
+	clang-tidy --quiet $(LINT_C) -- -std=c11 -Ipbit_model -Isim -Ifirmware -D_DEFAULT_SOURCE
 	@echo "make lint: clean"
 
 format: ## clang-format every C/C++ source in place
-	clang-format -i $(wildcard pbit_model/*.[ch] sim/*/*.[ch] bench/*.c tests/*/*.cc)
+	clang-format -i $(wildcard pbit_model/*.[ch] sim/*/*.[ch] bench/*.c tests/*/*.cc firmware/*.[ch] firmware/hal/*.h tests/hal/*.h)
 
 clean: ## remove build/
 	rm -rf $(BUILD)

@@ -4,10 +4,10 @@
 RTL_TEST_SRCS := $(wildcard tests/dp/rtl_*_test.cc)
 TEST_SRCS := $(filter-out $(RTL_TEST_SRCS),$(wildcard tests/*/*_test.cc))
 TEST_LIBS := -lgtest_main -lgtest
-$(BUILD)/bin/unit_tests: $(call obj-of,$(TEST_SRCS)) $(SIM_DP_LIB) $(FF_LIB) $(SIM_DATA_LIB) $(SIM_CONFIG_LIB) $(PBIT_MODEL_LIB)
+$(BUILD)/bin/unit_tests: $(call obj-of,$(TEST_SRCS)) $(SIM_HAL_LIB) $(SIM_DP_LIB) $(FF_LIB) $(SIM_DATA_LIB) $(SIM_CONFIG_LIB) $(PBIT_MODEL_LIB)
 	@mkdir -p $(@D)
 	$(CXX) $(CXXFLAGS) $^ -o $@ $(TEST_LIBS) $(LDLIBS)
-$(BUILD)/asan/bin/unit_tests: $(call asan-obj-of,$(TEST_SRCS)) $(SIM_DP_ASAN_LIB) $(FF_ASAN_LIB) $(SIM_DATA_ASAN_LIB) $(SIM_CONFIG_ASAN_LIB) $(PBIT_MODEL_ASAN_LIB)
+$(BUILD)/asan/bin/unit_tests: $(call asan-obj-of,$(TEST_SRCS)) $(SIM_HAL_ASAN_LIB) $(SIM_DP_ASAN_LIB) $(FF_ASAN_LIB) $(SIM_DATA_ASAN_LIB) $(SIM_CONFIG_ASAN_LIB) $(PBIT_MODEL_ASAN_LIB)
 	@mkdir -p $(@D)
 	$(CXX) $(ASAN_CXXFLAGS) $^ -o $@ $(TEST_LIBS) $(LDLIBS)
 TEST_TARGETS += $(BUILD)/bin/unit_tests $(BUILD)/asan/bin/unit_tests
@@ -16,7 +16,7 @@ TEST_TARGETS += $(BUILD)/bin/unit_tests $(BUILD)/asan/bin/unit_tests
 # accelerator builds, directed tests of single verilated blocks.
 $(call obj-of,$(RTL_TEST_SRCS)): CPPFLAGS += $(VL_CPPFLAGS) $(foreach b,$(RTL_BLOCKS),-isystem $(BUILD)/rtl/blk_$(b)/gen)
 $(call obj-of,$(RTL_TEST_SRCS)): | $(RTL_BLOCK_OBJS)
-$(BUILD)/bin/rtl_tests: $(call obj-of,$(RTL_TEST_SRCS)) $(SIM_DP_RTL_TEST_LIBS) $(SIM_DP_LIB) $(SIM_CONFIG_LIB) $(PBIT_MODEL_LIB)
+$(BUILD)/bin/rtl_tests: $(call obj-of,$(RTL_TEST_SRCS)) $(SIM_HAL_RTL_OBJ) $(SIM_HAL_LIB) $(SIM_DP_RTL_TEST_LIBS) $(SIM_DP_LIB) $(SIM_CONFIG_LIB) $(PBIT_MODEL_LIB)
 	@mkdir -p $(@D)
 	$(CXX) $(CXXFLAGS) $^ -o $@ $(TEST_LIBS) $(LDLIBS) $(VL_LDLIBS)
 TEST_TARGETS += $(BUILD)/bin/rtl_tests

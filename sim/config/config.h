@@ -6,6 +6,7 @@
 #include "config_doc.h"
 #include "device.h"
 #include "dp/dp_params.h"
+#include "energy/tech.h"
 #include "ising.h"
 #include "status.h"
 
@@ -45,6 +46,15 @@ int pbit_config_load_accel(const char *path, pbit_dp_params_t *out, pbit_error_t
  * failure *out is unchanged. */
 int pbit_config_bind_accel(const pbit_config_doc_t *doc, const pbit_config_node_t *map,
                            pbit_dp_params_t *out, pbit_error_t *err);
+
+/* Technology action table (configs/tech/<name>.yaml), top-level key `tech:`
+ * (docs/energy.md). Every table entry is required; SRAM writes default to
+ * the reads. The values pass pbit_energy_tech_validate. On failure *out is
+ * unchanged. bind_tech is the same for a `tech:` mapping inside another
+ * config. */
+int pbit_config_load_tech(const char *path, pbit_energy_tech_t *out, pbit_error_t *err);
+int pbit_config_bind_tech(const pbit_config_doc_t *doc, const pbit_config_node_t *map,
+                          pbit_energy_tech_t *out, pbit_error_t *err);
 
 #ifdef __cplusplus
 }

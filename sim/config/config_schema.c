@@ -121,8 +121,11 @@ static int bind_map(const pbit_config_doc_t *doc, const pbit_config_node_t *map,
 
 static int bind_double(const pbit_config_doc_t *doc, const pbit_config_node_t *node,
                        const pbit_config_field_t *f, double *out, pbit_error_t *err) {
-  int rc = pbit_config_parse_double(doc, node, out, err);
-  return rc != PBIT_OK ? rc : check_range(doc, node, f, *out, err);
+  double v = 0.0;
+  int rc = pbit_config_parse_double(doc, node, &v, err);
+  if (rc != PBIT_OK) return rc;
+  *out = v;
+  return check_range(doc, node, f, v, err);
 }
 
 static int bind_string(const pbit_config_doc_t *doc, const pbit_config_node_t *node, char **out,

@@ -1,0 +1,39 @@
+/* What a HAL backend provides (internal to sim/hal/). Times are clock
+ * cycles since the backend was created. */
+#ifndef PBIT_HAL_BACKEND_H
+#define PBIT_HAL_BACKEND_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "dp/dp_driver.h"
+#include "dp/dp_params.h"
+#include "status.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct {
+  const char *name;
+  int (*create)(const pbit_dp_params_t *p, void **ctx, pbit_error_t *err);
+  void (*destroy)(void *ctx);
+  /* Register bus: one cycle per access; wait_idle clocks until not busy. */
+  pbit_dp_bus_t (*bus)(void *ctx);
+  uint64_t (*now)(void *ctx);
+  /* Lets `cycles` clock cycles pass with an idle bus. */
+  int (*idle)(void *ctx, uint64_t cycles, pbit_error_t *err);
+  /* DAC port chunks emitted since the last call (0 if none), the cycle of
+   * the last one, and the codes of units [0, n) as last emitted. */
+  uint64_t (*take_dac)(void *ctx, uint64_t *last_cycle, int32_t *codes, size_t n);
+} pbit_hal_backend_t;
+
+extern const pbit_hal_backend_t pbit_hal_model_backend;
+/* Defined in hal_rtl.c (libpbit_hal_rtl); weak here. */
+const pbit_hal_backend_t *pbit_hal_rtl_backend(void) __attribute__((weak));
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* PBIT_HAL_BACKEND_H */

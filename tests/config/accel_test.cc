@@ -13,26 +13,13 @@
 #include <string>
 #include <vector>
 
+#include "../test_util.h"
 #include "config/config.h"
 #include "dp/dp_params.h"
 
 namespace {
 
-// Files of the source tree (see config_test.cc): from this file's absolute
-// path when the compiler gave one, else relative to the working directory.
-std::string SourcePath(const std::string& rel) {
-  const std::string file = __FILE__;
-  const std::string tail = "tests/config/accel_test.cc";
-  if (file.size() >= tail.size() && file.compare(file.size() - tail.size(), tail.size(), tail) == 0)
-    return file.substr(0, file.size() - tail.size()) + rel;
-  return rel;
-}
-
-std::string Format(const pbit_error_t& err) {
-  char buf[1024];
-  pbit_error_format(&err, buf, sizeof(buf));
-  return buf;
-}
+using pbit_test::Format;
 
 // A valid configuration to start the validate tests from.
 pbit_dp_params_t Small() {
@@ -86,7 +73,7 @@ pbit_dp_params_t LoadPreset(const std::string& name) {
   pbit_dp_params_t p;
   std::memset(&p, 0, sizeof(p));
   pbit_error_t err{};
-  std::string path = SourcePath("configs/accel/" + name + ".yaml");
+  std::string path = PBIT_REPO_PATH("configs/accel/" + name + ".yaml");
   EXPECT_EQ(pbit_config_load_accel(path.c_str(), &p, &err), PBIT_OK) << Format(err);
   return p;
 }
@@ -136,7 +123,7 @@ TEST(AccelPresets, Tiny) {
 // Build products are named after the config (build/synth/<name>.log): the
 // name inside must be the file's name, and every preset must validate.
 TEST(AccelPresets, EveryPresetIsNamedAfterItsFileAndValid) {
-  std::string dir = SourcePath("configs/accel");
+  std::string dir = PBIT_REPO_PATH("configs/accel");
   DIR* d = opendir(dir.c_str());
   ASSERT_NE(d, nullptr) << dir;
   int n = 0;
@@ -178,7 +165,7 @@ bool ReadExpect(const std::string& path, Expect* e) {
 
 TEST(AccelCorpus, EveryFileFailsWhereItsCommentSays) {
   std::vector<std::string> files;
-  std::string dir = SourcePath("tests/config/corpus");
+  std::string dir = PBIT_REPO_PATH("tests/config/corpus");
   DIR* d = opendir(dir.c_str());
   ASSERT_NE(d, nullptr) << dir;
   while (struct dirent* ent = readdir(d)) {
@@ -212,7 +199,7 @@ TEST(AccelCorpus, EveryFileFailsWhereItsCommentSays) {
 TEST(AccelLoad, BadArguments) {
   pbit_dp_params_t p;
   pbit_error_t err{};
-  std::string ok = SourcePath("configs/accel/small.yaml");
+  std::string ok = PBIT_REPO_PATH("configs/accel/small.yaml");
   EXPECT_EQ(pbit_config_load_accel(nullptr, &p, &err), PBIT_ERR_ARG);
   EXPECT_EQ(pbit_config_load_accel(ok.c_str(), nullptr, &err), PBIT_ERR_ARG);
   EXPECT_EQ(pbit_config_load_accel(nullptr, &p, nullptr), PBIT_ERR_ARG);  // NULL err is fine

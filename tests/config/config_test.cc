@@ -1,5 +1,6 @@
 // Tests of sim/config: the YAML document tree, the schema binder, the device
 // and Ising loaders, the shipped presets and the corpus of malformed files.
+#include "../test_util.h"
 #include "config/config.h"
 
 #include <dirent.h>
@@ -21,22 +22,7 @@
 
 namespace {
 
-// Files of the source tree: relative to the repository root, found from
-// this file's path when the compiler gave an absolute one, else from the
-// working directory (the Makefile runs tests from the root).
-std::string SourcePath(const std::string& rel) {
-  const std::string file = __FILE__;
-  const std::string tail = "tests/config/config_test.cc";
-  if (file.size() >= tail.size() && file.compare(file.size() - tail.size(), tail.size(), tail) == 0)
-    return file.substr(0, file.size() - tail.size()) + rel;
-  return rel;
-}
-
-std::string Format(const pbit_error_t& err) {
-  char buf[1024];
-  pbit_error_format(&err, buf, sizeof(buf));
-  return buf;
-}
+using pbit_test::Format;
 
 // A parsed in-memory document, freed on scope exit.
 struct Doc {
@@ -76,7 +62,7 @@ pbit_device_t LoadPreset(const std::string& name) {
   pbit_device_t d;
   pbit_device_ideal(&d);
   pbit_error_t err{};
-  std::string path = SourcePath("configs/devices/" + name + ".yaml");
+  std::string path = PBIT_REPO_PATH("configs/devices/" + name + ".yaml");
   EXPECT_EQ(pbit_config_load_device(path.c_str(), &d, &err), PBIT_OK) << Format(err);
   return d;
 }
@@ -131,7 +117,7 @@ TEST(ConfigPresets, CmosLfsr) {
 
 TEST(ConfigPresets, EveryPresetHasSources) {
   for (const char* name : {"ideal", "smtj-fast", "smtj-slow", "cmos-lfsr"}) {
-    std::string path = SourcePath(std::string("configs/devices/") + name + ".yaml");
+    std::string path = PBIT_REPO_PATH(std::string("configs/devices/") + name + ".yaml");
     pbit_config_doc_t doc;
     pbit_error_t err{};
     ASSERT_EQ(pbit_config_doc_load(&doc, path.c_str(), &err), PBIT_OK) << Format(err);
@@ -148,7 +134,7 @@ TEST(ConfigPresets, EveryPresetHasSources) {
 TEST(ConfigModels, Ring10) {
   pbit_ising_t m;
   pbit_error_t err{};
-  std::string path = SourcePath("configs/models/ising-ring10.yaml");
+  std::string path = PBIT_REPO_PATH("configs/models/ising-ring10.yaml");
   ASSERT_EQ(pbit_config_load_ising(path.c_str(), &m, &err), PBIT_OK) << Format(err);
   EXPECT_EQ(m.n, 10u);
   EXPECT_DOUBLE_EQ(m.beta, 1.0);
@@ -166,7 +152,7 @@ TEST(ConfigModels, Ring10) {
 TEST(ConfigModels, Dense12) {
   pbit_ising_t m;
   pbit_error_t err{};
-  std::string path = SourcePath("configs/models/ising-dense12.yaml");
+  std::string path = PBIT_REPO_PATH("configs/models/ising-dense12.yaml");
   ASSERT_EQ(pbit_config_load_ising(path.c_str(), &m, &err), PBIT_OK) << Format(err);
   EXPECT_EQ(m.n, 12u);
   EXPECT_EQ(m.n_edges, 66u);  // every pair once
@@ -204,7 +190,7 @@ bool ReadExpect(const std::string& path, Expect* e) {
 
 std::vector<std::string> CorpusFiles() {
   std::vector<std::string> out;
-  std::string dir = SourcePath("tests/config/corpus");
+  std::string dir = PBIT_REPO_PATH("tests/config/corpus");
   DIR* d = opendir(dir.c_str());
   if (d == nullptr) return out;
   while (struct dirent* ent = readdir(d)) {
@@ -264,7 +250,7 @@ TEST(ConfigLoad, BadArguments) {
   pbit_device_t d;
   pbit_ising_t m;
   pbit_error_t err{};
-  std::string ok = SourcePath("configs/devices/ideal.yaml");
+  std::string ok = PBIT_REPO_PATH("configs/devices/ideal.yaml");
   EXPECT_EQ(pbit_config_load_device(nullptr, &d, &err), PBIT_ERR_ARG);
   EXPECT_EQ(pbit_config_load_device(ok.c_str(), nullptr, &err), PBIT_ERR_ARG);
   EXPECT_EQ(pbit_config_load_ising(nullptr, &m, &err), PBIT_ERR_ARG);

@@ -1,6 +1,7 @@
 // Tests of the energy model: the technology table and its loader
 // (sim/energy/tech.c, sim/config/config_tech.c), the pricing rules and the
 // ledger (sim/energy/ledger.c).
+#include "../test_util.h"
 #include "energy/ledger.h"
 
 #include <dirent.h>
@@ -21,19 +22,7 @@
 
 namespace {
 
-std::string SourcePath(const std::string& rel) {
-  const std::string file = __FILE__;
-  const std::string tail = "tests/energy/ledger_test.cc";
-  if (file.size() >= tail.size() && file.compare(file.size() - tail.size(), tail.size(), tail) == 0)
-    return file.substr(0, file.size() - tail.size()) + rel;
-  return rel;
-}
-
-std::string Format(const pbit_error_t& err) {
-  char buf[1024];
-  pbit_error_format(&err, buf, sizeof(buf));
-  return buf;
-}
+using pbit_test::Format;
 
 pbit_energy_tech_t H45() {
   pbit_energy_tech_t t;
@@ -139,7 +128,7 @@ void BuildAll(const pbit_energy_tech_t& t, pbit_energy_ledger_t* l) {
 TEST(EnergyTech, ShippedTableEqualsBuiltIn) {
   pbit_energy_tech_t t;
   pbit_error_t err{};
-  std::string path = SourcePath("configs/tech/horowitz45.yaml");
+  std::string path = PBIT_REPO_PATH("configs/tech/horowitz45.yaml");
   ASSERT_EQ(pbit_config_load_tech(path.c_str(), &t, &err), PBIT_OK) << Format(err);
   pbit_energy_tech_t h = H45();
   EXPECT_EQ(std::memcmp(&t, &h, sizeof(t)), 0);
@@ -149,7 +138,7 @@ TEST(EnergyTech, ShippedTableEqualsBuiltIn) {
 TEST(EnergyTech, ShippedNodeVariantDiffersOnlyInNode) {
   pbit_energy_tech_t t;
   pbit_error_t err{};
-  std::string path = SourcePath("configs/tech/horowitz45-22nm.yaml");
+  std::string path = PBIT_REPO_PATH("configs/tech/horowitz45-22nm.yaml");
   ASSERT_EQ(pbit_config_load_tech(path.c_str(), &t, &err), PBIT_OK) << Format(err);
   EXPECT_EQ(t.node_nm, 22);
   pbit_energy_tech_t h = H45();
@@ -204,7 +193,7 @@ TEST(EnergyTech, WritesDefaultToReadsUnlessGiven) {
 TEST(EnergyTech, LoaderBadArguments) {
   pbit_energy_tech_t t = H45(), before = H45();
   pbit_error_t err{};
-  std::string ok = SourcePath("configs/tech/horowitz45.yaml");
+  std::string ok = PBIT_REPO_PATH("configs/tech/horowitz45.yaml");
   EXPECT_EQ(pbit_config_load_tech(nullptr, &t, &err), PBIT_ERR_ARG);
   EXPECT_EQ(pbit_config_load_tech(ok.c_str(), nullptr, &err), PBIT_ERR_ARG);
   EXPECT_EQ(pbit_config_load_tech("/nonexistent/t.yaml", &t, &err), PBIT_ERR_IO);
@@ -227,7 +216,7 @@ bool ReadExpect(const std::string& path, int* line, int* col, std::string* text)
 
 TEST(EnergyTech, CorpusFailsWhereItsCommentSays) {
   std::vector<std::string> files;
-  std::string dir = SourcePath("tests/config/corpus");
+  std::string dir = PBIT_REPO_PATH("tests/config/corpus");
   DIR* d = opendir(dir.c_str());
   ASSERT_NE(d, nullptr) << dir;
   while (struct dirent* ent = readdir(d)) {

@@ -55,6 +55,7 @@ include sim/data/data.mk
 include sim/tools/tools.mk
 include firmware/firmware.mk
 include sim/hal/hal.mk
+include sim/hal/hal_systemc.mk
 include bench/bench.mk
 include tests/tests.mk
 include rtl/synth/synth.mk

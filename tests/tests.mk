@@ -16,11 +16,10 @@ TEST_TARGETS += $(BUILD)/bin/unit_tests $(BUILD)/asan/bin/unit_tests
 # accelerator builds, directed tests of single verilated blocks.
 $(call obj-of,$(RTL_TEST_SRCS)): CPPFLAGS += $(VL_CPPFLAGS) $(foreach b,$(RTL_BLOCKS),-isystem $(BUILD)/rtl/blk_$(b)/gen)
 $(call obj-of,$(RTL_TEST_SRCS)): | $(RTL_BLOCK_OBJS)
-# The `systemc` backend too (sim/hal/hal_systemc.mk); until the HAL core
-# names it, tests/dp/hal_systemc_select.cc lets "rtl" open it (--wrap).
-RTL_TEST_SC_SRCS := tests/dp/rtl_systemc_test.cc tests/dp/hal_systemc_select.cc
+# The `systemc` backend too (sim/hal/hal_systemc.mk).
+RTL_TEST_SC_SRCS := tests/dp/rtl_systemc_test.cc
 $(call obj-of,$(RTL_TEST_SC_SRCS)): CPPFLAGS += -Ifirmware -Isim/hal -Itests/hal
 $(BUILD)/bin/rtl_tests: $(call obj-of,$(sort $(RTL_TEST_SRCS) $(RTL_TEST_SC_SRCS))) $(SIM_HAL_RTL_OBJ) $(SIM_HAL_SC_LIBS) $(SIM_HAL_LIB) $(SIM_DP_RTL_TEST_LIBS) $(SIM_DP_LIB) $(SIM_CONFIG_LIB) $(PBIT_MODEL_LIB)
 	@mkdir -p $(@D)
-	$(CXX) $(CXXFLAGS) $^ -o $@ -Wl,--wrap=pbit_hal_rtl_backend $(TEST_LIBS) $(LDLIBS) $(VL_LDLIBS) $(SC_LDLIBS)
+	$(CXX) $(CXXFLAGS) $^ -o $@ $(TEST_LIBS) $(LDLIBS) $(VL_LDLIBS) $(SC_LDLIBS)
 TEST_TARGETS += $(BUILD)/bin/rtl_tests

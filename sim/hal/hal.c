@@ -129,9 +129,13 @@ static int hb_wait(void *ctx, uint64_t max_cycles) {
 /* ---- open / close */
 
 const char *const *pbit_hal_backends(void) {
-  static const char *const with_rtl[] = {"model", "rtl", NULL};
-  static const char *const model_only[] = {"model", NULL};
-  return pbit_hal_rtl_backend ? with_rtl : model_only;
+  static const char *names[4];
+  size_t n = 0;
+  names[n++] = "model";
+  if (pbit_hal_rtl_backend) names[n++] = "rtl";
+  if (pbit_hal_systemc_backend) names[n++] = "systemc";
+  names[n] = NULL;
+  return names;
 }
 
 void pbit_hal_close(pbit_hal_t *h) {
@@ -158,9 +162,14 @@ int pbit_hal_open(const pbit_hal_config_t *cfg, pbit_hal_t **out, pbit_error_t *
       return pbit_error_set(err, PBIT_ERR_CONFIG, NULL, 0, 0,
                             "this program has no RTL backend (link libpbit_hal_rtl)");
     be = pbit_hal_rtl_backend();
+  } else if (strcmp(cfg->backend, "systemc") == 0) {
+    if (pbit_hal_systemc_backend == NULL)
+      return pbit_error_set(err, PBIT_ERR_CONFIG, NULL, 0, 0,
+                            "this program has no SystemC backend (link the SystemC builds)");
+    be = pbit_hal_systemc_backend();
   } else {
-    return pbit_error_set(err, PBIT_ERR_CONFIG, NULL, 0, 0, "unknown HAL backend '%s' (model, rtl)",
-                          cfg->backend);
+    return pbit_error_set(err, PBIT_ERR_CONFIG, NULL, 0, 0,
+                          "unknown HAL backend '%s' (model, rtl, systemc)", cfg->backend);
   }
   int rc = pbit_dp_params_validate(&cfg->accel, err);
   if (rc != PBIT_OK) return rc;

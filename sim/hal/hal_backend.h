@@ -29,8 +29,10 @@ typedef struct {
 } pbit_hal_backend_t;
 
 extern const pbit_hal_backend_t pbit_hal_model_backend;
-/* Defined in hal_rtl.c (libpbit_hal_rtl); weak here. */
+/* Defined in hal_rtl.c (libpbit_hal_rtl) and hal_systemc.cc; weak here, so a
+ * program without them still links and reports that it lacks them. */
 const pbit_hal_backend_t *pbit_hal_rtl_backend(void) __attribute__((weak));
+const pbit_hal_backend_t *pbit_hal_systemc_backend(void) __attribute__((weak));
 
 #ifdef __cplusplus
 }

@@ -22,7 +22,7 @@
 extern "C" {
 #endif
 
-const pbit_hal_backend_t *pbit_hal_systemc_backend(void);
+/* pbit_hal_systemc_backend() is declared in hal_backend.h. */
 /* Builds compiled in, and the name of build k. */
 size_t pbit_hal_systemc_num_builds(void);
 const char *pbit_hal_systemc_build_name(size_t k);

@@ -13,19 +13,17 @@
 
 #include "hal_common.h"
 #include "hal_systemc.h"
-#include "hal_systemc_select.h"
 
 namespace {
 
 using haltest::Layer;
 using haltest::Result;
 
-// Opens the systemc backend (see hal_systemc_select.h).
+// Opens the systemc backend by name.
 std::string RunSystemc(const pbit_dp_params_t &p, const pbit_device_t &dev, uint64_t seed,
                        double lsb, const Layer &l, const std::vector<std::vector<uint8_t>> &xs,
                        const std::vector<std::vector<int32_t>> &ds, Result *r) {
-  haltest::UseSystemc use;
-  return haltest::Run("rtl", p, dev, seed, lsb, l, xs, ds, r);
+  return haltest::Run("systemc", p, dev, seed, lsb, l, xs, ds, r);
 }
 
 void ExpectSame(const Result &m, const Result &s) {
@@ -58,14 +56,13 @@ TEST(SystemcHal, BuildsAndBackendName) {
   ASSERT_TRUE(haltest::LoadAccel("tiny", &p));
   ASSERT_TRUE(haltest::LoadDevice("ideal", &dev));
   pbit_hal_config_t cfg{};
-  cfg.backend = "rtl";
+  cfg.backend = "systemc";
   cfg.accel = p;
   cfg.device = dev;
   cfg.max_copies = 1;
   cfg.input_lsb = 0.1;
   pbit_error_t err;
   {
-    haltest::UseSystemc use;
     pbit_hal_t *h = nullptr, *h2 = nullptr;
     ASSERT_EQ(pbit_hal_open(&cfg, &h, &err), PBIT_OK) << err.msg;
     EXPECT_STREQ(pbit_hal_backend(h), "systemc");
@@ -87,11 +84,12 @@ TEST(SystemcHal, BuildsAndBackendName) {
     EXPECT_EQ(pbit_hal_open(&bad, &h2, &err), PBIT_ERR_CONFIG);
     EXPECT_NE(std::string(err.msg).find("clock_ns"), std::string::npos) << err.msg;
   }
-  // Outside the selector "rtl" is the Verilator harness again.
-  pbit_hal_t *h = nullptr;
-  ASSERT_EQ(pbit_hal_open(&cfg, &h, &err), PBIT_OK) << err.msg;
-  EXPECT_STREQ(pbit_hal_backend(h), "rtl");
-  pbit_hal_close(h);
+  // Every backend is listed by name.
+  const char *const *names = pbit_hal_backends();
+  EXPECT_STREQ(names[0], "model");
+  EXPECT_STREQ(names[1], "rtl");
+  EXPECT_STREQ(names[2], "systemc");
+  EXPECT_EQ(names[3], nullptr);
 }
 
 struct Case {
@@ -170,10 +168,8 @@ TEST(SystemcHal, FifoListClockAndTime) {
   std::vector<uint64_t> now[2];
   std::vector<uint32_t> counts[2];
   for (int b = 0; b < 2; b++) {
-    std::unique_ptr<haltest::UseSystemc> use;
-    if (b == 1) use.reset(new haltest::UseSystemc);
     pbit_hal_config_t cfg{};
-    cfg.backend = b == 0 ? "model" : "rtl";
+    cfg.backend = b == 0 ? "model" : "systemc";
     cfg.accel = p;
     cfg.device = dev;
     cfg.max_copies = 2;

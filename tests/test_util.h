@@ -2,7 +2,13 @@
 #ifndef PBIT_TESTS_TEST_UTIL_H
 #define PBIT_TESTS_TEST_UTIL_H
 
+#include <dirent.h>
+
+#include <algorithm>
+#include <fstream>
+#include <sstream>
 #include <string>
+#include <vector>
 
 extern "C" {
 #include "status.h"
@@ -24,6 +30,46 @@ inline std::string Format(const pbit_error_t &err) {
   char buf[1024];
   pbit_error_format(&err, buf, sizeof(buf));
   return buf;
+}
+
+// What a malformed-corpus file must produce: an error at line:col whose
+// message contains text (the key path or a word).
+struct CorpusExpect {
+  int line = 0;
+  int col = 0;
+  std::string text;
+};
+
+// "# expect: L:C text" from the file's first line, or from <file>.expect for
+// files that cannot hold a comment (empty, binary).
+inline bool ReadCorpusExpect(const std::string &path, CorpusExpect *e) {
+  std::ifstream side(path + ".expect");
+  std::ifstream self(path, std::ios::binary);
+  std::string first;
+  if (!std::getline(side.is_open() ? side : self, first)) return false;
+  const std::string tag = "# expect: ";
+  if (first.compare(0, tag.size(), tag) != 0) return false;
+  std::istringstream in(first.substr(tag.size()));
+  char colon = 0;
+  in >> e->line >> colon >> e->col;
+  std::getline(in >> std::ws, e->text);
+  return colon == ':' && e->line > 0 && e->col > 0 && !e->text.empty();
+}
+
+// The .yaml files of dir whose names start with prefix, sorted.
+inline std::vector<std::string> CorpusFiles(const std::string &dir, const std::string &prefix) {
+  std::vector<std::string> out;
+  DIR *d = opendir(dir.c_str());
+  if (d == nullptr) return out;
+  while (struct dirent *ent = readdir(d)) {
+    std::string name = ent->d_name;
+    if (name.compare(0, prefix.size(), prefix) == 0 && name.size() > 5 &&
+        name.compare(name.size() - 5, 5, ".yaml") == 0)
+      out.push_back(dir + "/" + name);
+  }
+  closedir(d);
+  std::sort(out.begin(), out.end());
+  return out;
 }
 
 }  // namespace pbit_test

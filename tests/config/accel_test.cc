@@ -143,44 +143,14 @@ TEST(AccelPresets, EveryPresetIsNamedAfterItsFileAndValid) {
 
 // ---- the accel corpus of malformed files -------------------------------------
 
-struct Expect {
-  int line = 0;
-  int col = 0;
-  std::string text;
-};
-
-bool ReadExpect(const std::string& path, Expect* e) {
-  std::ifstream side(path + ".expect");
-  std::ifstream self(path, std::ios::binary);
-  std::string first;
-  if (!std::getline(side.is_open() ? side : self, first)) return false;
-  const std::string tag = "# expect: ";
-  if (first.compare(0, tag.size(), tag) != 0) return false;
-  std::istringstream in(first.substr(tag.size()));
-  char colon = 0;
-  in >> e->line >> colon >> e->col;
-  std::getline(in >> std::ws, e->text);
-  return colon == ':' && e->line > 0 && e->col > 0 && !e->text.empty();
-}
-
 TEST(AccelCorpus, EveryFileFailsWhereItsCommentSays) {
-  std::vector<std::string> files;
-  std::string dir = PBIT_REPO_PATH("tests/config/corpus");
-  DIR* d = opendir(dir.c_str());
-  ASSERT_NE(d, nullptr) << dir;
-  while (struct dirent* ent = readdir(d)) {
-    std::string name = ent->d_name;
-    if (name.compare(0, 6, "accel-") == 0 && name.size() > 5 &&
-        name.compare(name.size() - 5, 5, ".yaml") == 0)
-      files.push_back(dir + "/" + name);
-  }
-  closedir(d);
-  std::sort(files.begin(), files.end());
+  std::vector<std::string> files =
+      pbit_test::CorpusFiles(PBIT_REPO_PATH("tests/config/corpus"), "accel-");
   ASSERT_GE(files.size(), 10u) << "accel corpus missing or too small";
   for (const std::string& path : files) {
     SCOPED_TRACE(path);
-    Expect e;
-    ASSERT_TRUE(ReadExpect(path, &e)) << "no '# expect: L:C text' line";
+    pbit_test::CorpusExpect e;
+    ASSERT_TRUE(pbit_test::ReadCorpusExpect(path, &e)) << "no '# expect: L:C text' line";
     pbit_dp_params_t p = Small(), before = Small();
     pbit_error_t err{};
     EXPECT_EQ(pbit_config_load_accel(path.c_str(), &p, &err), PBIT_ERR_CONFIG) << Format(err);

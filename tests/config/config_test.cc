@@ -166,53 +166,17 @@ TEST(ConfigModels, Dense12) {
 
 // ---- the corpus of malformed files -----------------------------------------
 
-struct Expect {
-  int line = 0;
-  int col = 0;
-  std::string text;  // must appear in the message: the key path or a word
-};
-
-// "# expect: L:C text" from the first line, or from <file>.expect for files
-// that cannot hold a comment (empty, binary).
-bool ReadExpect(const std::string& path, Expect* e) {
-  std::ifstream side(path + ".expect");
-  std::ifstream self(path, std::ios::binary);
-  std::string first;
-  if (!std::getline(side.is_open() ? side : self, first)) return false;
-  const std::string tag = "# expect: ";
-  if (first.compare(0, tag.size(), tag) != 0) return false;
-  std::istringstream in(first.substr(tag.size()));
-  char colon = 0;
-  in >> e->line >> colon >> e->col;
-  std::getline(in >> std::ws, e->text);
-  return colon == ':' && e->line > 0 && e->col > 0 && !e->text.empty();
-}
-
-std::vector<std::string> CorpusFiles() {
-  std::vector<std::string> out;
-  std::string dir = PBIT_REPO_PATH("tests/config/corpus");
-  DIR* d = opendir(dir.c_str());
-  if (d == nullptr) return out;
-  while (struct dirent* ent = readdir(d)) {
-    std::string name = ent->d_name;
-    if (name.size() > 5 && name.compare(name.size() - 5, 5, ".yaml") == 0)
-      out.push_back(dir + "/" + name);
-  }
-  closedir(d);
-  std::sort(out.begin(), out.end());
-  return out;
-}
-
 TEST(ConfigCorpus, EveryFileFailsWhereItsCommentSays) {
-  std::vector<std::string> files = CorpusFiles();
+  std::vector<std::string> files =
+      pbit_test::CorpusFiles(PBIT_REPO_PATH("tests/config/corpus"), "");
   ASSERT_GE(files.size(), 35u) << "corpus missing or too small";
   int device = 0, ising = 0;
   for (const std::string& path : files) {
     if (path.find("/accel-") != std::string::npos) continue;  // tests/config/accel_test.cc
     if (path.find("/tech-") != std::string::npos) continue;   // tests/energy/ledger_test.cc
     SCOPED_TRACE(path);
-    Expect e;
-    ASSERT_TRUE(ReadExpect(path, &e)) << "no '# expect: L:C text' line";
+    pbit_test::CorpusExpect e;
+    ASSERT_TRUE(pbit_test::ReadCorpusExpect(path, &e)) << "no '# expect: L:C text' line";
     pbit_error_t err{};
     int rc;
     if (path.find("/device-") != std::string::npos) {

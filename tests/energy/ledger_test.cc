@@ -201,38 +201,16 @@ TEST(EnergyTech, LoaderBadArguments) {
   EXPECT_EQ(std::memcmp(&t, &before, sizeof(t)), 0);
 }
 
-bool ReadExpect(const std::string& path, int* line, int* col, std::string* text) {
-  std::ifstream self(path);
-  std::string first;
-  if (!std::getline(self, first)) return false;
-  const std::string tag = "# expect: ";
-  if (first.compare(0, tag.size(), tag) != 0) return false;
-  std::istringstream in(first.substr(tag.size()));
-  char colon = 0;
-  in >> *line >> colon >> *col;
-  std::getline(in >> std::ws, *text);
-  return colon == ':' && *line > 0 && *col > 0 && !text->empty();
-}
-
 TEST(EnergyTech, CorpusFailsWhereItsCommentSays) {
-  std::vector<std::string> files;
-  std::string dir = PBIT_REPO_PATH("tests/config/corpus");
-  DIR* d = opendir(dir.c_str());
-  ASSERT_NE(d, nullptr) << dir;
-  while (struct dirent* ent = readdir(d)) {
-    std::string name = ent->d_name;
-    if (name.compare(0, 5, "tech-") == 0 && name.size() > 5 &&
-        name.compare(name.size() - 5, 5, ".yaml") == 0)
-      files.push_back(dir + "/" + name);
-  }
-  closedir(d);
-  std::sort(files.begin(), files.end());
+  std::vector<std::string> files =
+      pbit_test::CorpusFiles(PBIT_REPO_PATH("tests/config/corpus"), "tech-");
   ASSERT_GE(files.size(), 6u) << "tech corpus missing or too small";
   for (const std::string& path : files) {
     SCOPED_TRACE(path);
-    int line = 0, col = 0;
-    std::string text;
-    ASSERT_TRUE(ReadExpect(path, &line, &col, &text)) << "no '# expect: L:C text' line";
+    pbit_test::CorpusExpect e;
+    ASSERT_TRUE(pbit_test::ReadCorpusExpect(path, &e)) << "no '# expect: L:C text' line";
+    const int line = e.line, col = e.col;
+    const std::string &text = e.text;
     pbit_energy_tech_t t = H45(), before = H45();
     pbit_error_t err{};
     EXPECT_EQ(pbit_config_load_tech(path.c_str(), &t, &err), PBIT_ERR_CONFIG) << Format(err);

@@ -5,7 +5,7 @@
  * FORWARD/UPDATE operations and the p-bit array behind the DAC port.
  *
  * The handle is opaque; the simulator opens it on a backend chosen at run
- * time by name (sim/hal/hal_sim.h: "model" or "rtl"). Firmware written
+ * time by name (sim/hal/hal_sim.h: "model", "rtl" or "systemc"). Firmware written
  * against this header runs unchanged on every backend, and the same seed
  * gives bit-identical results (docs/cosim.md).
  *
@@ -48,8 +48,18 @@ typedef struct {
   uint32_t max_inputs, max_units;
   uint32_t max_copies; /* K: p-bits per unit (the array holds max_units * max_copies) */
   double clock_ns;     /* clock period = p-bit cycle */
+  uint32_t tiles;      /* tiles on the chip (pbit_hal_select) */
 } pbit_hal_info_t;
 int pbit_hal_info(pbit_hal_t *h, pbit_hal_info_t *out); /* reads the registers */
+
+/* ---- Tiles. The accelerator has one or more tiles on one clock, each a
+ * datapath with its own memories, registers, counters and p-bit array (a
+ * network maps one layer per tile). Every call below acts on the selected
+ * tile (tile 0 after open); the others stay idle. Selecting waits for the
+ * current tile's operation to finish. */
+#define PBIT_HAL_MAX_TILES 16
+int pbit_hal_select(pbit_hal_t *h, uint32_t tile);
+uint32_t pbit_hal_tiles(const pbit_hal_t *h);
 
 /* ---- Register bus (one clock cycle per access). */
 int pbit_hal_reg_write(pbit_hal_t *h, uint32_t addr, uint32_t data);
@@ -84,7 +94,8 @@ int pbit_hal_wait(pbit_hal_t *h);
 /* ---- Counters. */
 int pbit_hal_counters(pbit_hal_t *h, uint64_t c[PBIT_DP_NUM_COUNTERS]); /* over the bus */
 int pbit_hal_clear_counters(pbit_hal_t *h);                             /* CNT_CLEAR */
-/* Clock cycles since the HAL was opened (= p-bit time). */
+/* Clock cycles since the HAL was opened (= p-bit time), on the chip's one
+ * clock (all tiles). */
 uint64_t pbit_hal_now(const pbit_hal_t *h);
 
 /* ---- p-bits. Unit j has K copies, p-bits j*K + k (k = 0..K-1). Copy k

@@ -13,23 +13,32 @@
 #include "hal_backend.h"
 #include "hal_sim.h"
 
-struct pbit_hal {
-  const pbit_hal_backend_t *be;
+/* One tile: a datapath behind its backend and the p-bit array it drives. */
+typedef struct {
   void *ctx;
   pbit_dp_bus_t bus;  /* the backend's bus */
   pbit_dp_bus_t hbus; /* wrapper: snoops N_OUT, takes DAC chunks after waits */
+  uint64_t toff;      /* global time = backend time + toff while this tile is active */
+  uint32_t n_out;     /* last N_OUT written */
+  pbit_array_t *arr;
+  uint32_t copies;
+  int32_t *offsets; /* [max_copies] */
+  int32_t *codes;   /* latched DAC codes [max_units] */
+  uint64_t dac_chunks;
+} hal_tile_t;
+
+struct pbit_hal {
+  const pbit_hal_backend_t *be;
   pbit_dp_params_t p;
   pbit_error_t err;
-  uint32_t n_out; /* last N_OUT written */
-  pbit_array_t *arr;
-  uint32_t max_copies, copies;
-  int32_t *offsets; /* [max_copies] */
+  uint32_t ntiles;
+  hal_tile_t *tiles;
+  hal_tile_t *t; /* the selected tile */
+  uint32_t max_copies;
   double input_lsb;
-  int32_t *codes; /* latched DAC codes [max_units] */
   int32_t *port;  /* scratch [max_units] */
   double *inputs; /* scratch [max_copies] */
   uint8_t *row;   /* scratch [max_units * max_copies] */
-  uint64_t dac_chunks;
 };
 
 static int hal_status(int rc) {
@@ -63,22 +72,29 @@ static int done(pbit_hal_t *h, int rc) {
   return rc == PBIT_OK ? PBIT_HAL_OK : hal_status(rc);
 }
 
-/* ---- p-bit side */
+/* ---- time: one clock for every tile. Only the selected tile is driven,
+ * so global time advances by the selected backend's time; a backend that
+ * clocks idle tiles too (systemc) or not (model, rtl) gives the same. */
+
+static uint64_t global_now(const pbit_hal_t *h) { return h->be->now(h->t->ctx) + h->t->toff; }
+
+/* ---- p-bit side (of the selected tile) */
 
 static int sync_array(pbit_hal_t *h, uint64_t t) {
-  uint64_t a = pbit_array_now(h->arr);
+  uint64_t a = pbit_array_now(h->t->arr);
   if (t < a)
     return fail(h, PBIT_ERR_RUNTIME, "p-bit time would go back (%llu < %llu)",
                 (unsigned long long)t, (unsigned long long)a);
-  return t > a ? pbit_array_advance(h->arr, t - a) : PBIT_OK;
+  return t > a ? pbit_array_advance(h->t->arr, t - a) : PBIT_OK;
 }
 
 static int drive_units(pbit_hal_t *h, uint32_t first, uint32_t count) {
-  uint32_t K = h->copies;
+  hal_tile_t *t = h->t;
+  uint32_t K = t->copies;
   for (uint32_t j = first; j < first + count; j++) {
     for (uint32_t k = 0; k < K; k++)
-      h->inputs[k] = ((double)h->codes[j] + (double)h->offsets[k]) * h->input_lsb;
-    int rc = pbit_array_set_inputs(h->arr, (size_t)j * K, K, h->inputs);
+      h->inputs[k] = ((double)t->codes[j] + (double)t->offsets[k]) * h->input_lsb;
+    int rc = pbit_array_set_inputs(t->arr, (size_t)j * K, K, h->inputs);
     if (rc != PBIT_OK) return fail(h, rc, "p-bit input out of range");
   }
   return PBIT_OK;
@@ -87,41 +103,43 @@ static int drive_units(pbit_hal_t *h, uint32_t first, uint32_t count) {
 /* After an operation: put the DAC chunks it emitted on the p-bits, each in
  * the cycle the port carried it (chunk c of C: last_cycle - (C-1-c)). */
 static int take_dac(pbit_hal_t *h) {
+  hal_tile_t *t = h->t;
   uint64_t last = 0;
-  uint64_t k = h->be->take_dac(h->ctx, &last, h->port, (size_t)h->p.max_units);
+  uint64_t k = h->be->take_dac(t->ctx, &last, h->port, (size_t)h->p.max_units);
   if (k == 0) return PBIT_OK;
+  last += t->toff;
   uint32_t L = (uint32_t)h->p.lanes;
-  uint32_t C = (h->n_out + L - 1) / L;
+  uint32_t C = (t->n_out + L - 1) / L;
   if (k != C || last + 1 < C)
     return fail(h, PBIT_ERR_RUNTIME, "DAC port: %llu chunks, expected %u", (unsigned long long)k,
                 C);
   for (uint32_t c = 0; c < C; c++) {
     int rc = sync_array(h, last - (C - 1 - c));
     if (rc != PBIT_OK) return rc;
-    uint32_t first = c * L, count = h->n_out - first < L ? h->n_out - first : L;
-    memcpy(h->codes + first, h->port + first, count * sizeof *h->codes);
+    uint32_t first = c * L, count = t->n_out - first < L ? t->n_out - first : L;
+    memcpy(t->codes + first, h->port + first, count * sizeof *t->codes);
     rc = drive_units(h, first, count);
     if (rc != PBIT_OK) return rc;
   }
-  h->dac_chunks += k;
+  t->dac_chunks += k;
   return PBIT_OK;
 }
 
-/* ---- bus wrapper */
+/* ---- bus wrapper (ctx: the HAL; acts on the selected tile) */
 
 static int hb_write(void *ctx, uint32_t addr, uint32_t data) {
   pbit_hal_t *h = ctx;
-  int rc = h->bus.write(h->bus.ctx, addr, data);
-  if (rc == PBIT_OK && addr == PBIT_DP_REG_N_OUT) h->n_out = data;
+  int rc = h->t->bus.write(h->t->bus.ctx, addr, data);
+  if (rc == PBIT_OK && addr == PBIT_DP_REG_N_OUT) h->t->n_out = data;
   return rc;
 }
 static int hb_read(void *ctx, uint32_t addr, uint32_t *data) {
   pbit_hal_t *h = ctx;
-  return h->bus.read(h->bus.ctx, addr, data);
+  return h->t->bus.read(h->t->bus.ctx, addr, data);
 }
 static int hb_wait(void *ctx, uint64_t max_cycles) {
   pbit_hal_t *h = ctx;
-  int rc = h->bus.wait_idle(h->bus.ctx, max_cycles);
+  int rc = h->t->bus.wait_idle(h->t->bus.ctx, max_cycles);
   if (rc == PBIT_OK) rc = take_dac(h);
   return rc;
 }
@@ -140,71 +158,102 @@ const char *const *pbit_hal_backends(void) {
 
 void pbit_hal_close(pbit_hal_t *h) {
   if (h == NULL) return;
-  if (h->be != NULL) h->be->destroy(h->ctx);
-  pbit_array_destroy(h->arr);
-  free(h->offsets);
-  free(h->codes);
+  for (uint32_t i = 0; h->tiles != NULL && i < h->ntiles; i++) {
+    hal_tile_t *t = &h->tiles[i];
+    if (t->ctx != NULL) h->be->destroy(t->ctx);
+    pbit_array_destroy(t->arr);
+    free(t->offsets);
+    free(t->codes);
+  }
+  free(h->tiles);
   free(h->port);
   free(h->inputs);
   free(h->row);
   free(h);
 }
 
+static const pbit_hal_backend_t *find_backend(const char *name, pbit_error_t *err) {
+  if (strcmp(name, "model") == 0) return &pbit_hal_model_backend;
+  if (strcmp(name, "rtl") == 0) {
+    if (pbit_hal_rtl_backend != NULL) return pbit_hal_rtl_backend();
+    pbit_error_set(err, PBIT_ERR_CONFIG, NULL, 0, 0,
+                   "this program has no RTL backend (link libpbit_hal_rtl)");
+    return NULL;
+  }
+  if (strcmp(name, "systemc") == 0) {
+    if (pbit_hal_systemc_backend != NULL) return pbit_hal_systemc_backend();
+    pbit_error_set(err, PBIT_ERR_CONFIG, NULL, 0, 0,
+                   "this program has no SystemC backend (link the SystemC builds)");
+    return NULL;
+  }
+  pbit_error_set(err, PBIT_ERR_CONFIG, NULL, 0, 0,
+                 "unknown HAL backend '%s' (model, rtl, systemc)", name);
+  return NULL;
+}
+
+/* Seed of tile i's p-bit array: the run's seed for tile 0, a distinct
+ * stream for the others. */
+static uint64_t tile_seed(uint64_t seed, uint32_t i) {
+  return i == 0 ? seed : seed ^ (UINT64_C(0x9E3779B97F4A7C15) * i);
+}
+
 int pbit_hal_open(const pbit_hal_config_t *cfg, pbit_hal_t **out, pbit_error_t *err) {
   if (cfg == NULL || out == NULL || cfg->backend == NULL)
     return pbit_error_set(err, PBIT_ERR_ARG, NULL, 0, 0, "NULL argument");
   *out = NULL;
-  const pbit_hal_backend_t *be = NULL;
-  if (strcmp(cfg->backend, "model") == 0) {
-    be = &pbit_hal_model_backend;
-  } else if (strcmp(cfg->backend, "rtl") == 0) {
-    if (pbit_hal_rtl_backend == NULL)
-      return pbit_error_set(err, PBIT_ERR_CONFIG, NULL, 0, 0,
-                            "this program has no RTL backend (link libpbit_hal_rtl)");
-    be = pbit_hal_rtl_backend();
-  } else if (strcmp(cfg->backend, "systemc") == 0) {
-    if (pbit_hal_systemc_backend == NULL)
-      return pbit_error_set(err, PBIT_ERR_CONFIG, NULL, 0, 0,
-                            "this program has no SystemC backend (link the SystemC builds)");
-    be = pbit_hal_systemc_backend();
-  } else {
-    return pbit_error_set(err, PBIT_ERR_CONFIG, NULL, 0, 0,
-                          "unknown HAL backend '%s' (model, rtl, systemc)", cfg->backend);
-  }
+  const pbit_hal_backend_t *be = find_backend(cfg->backend, err);
+  if (be == NULL) return err != NULL ? err->status : PBIT_ERR_CONFIG;
   int rc = pbit_dp_params_validate(&cfg->accel, err);
   if (rc != PBIT_OK) return rc;
-  if (cfg->max_copies < 1 || cfg->max_copies > 4096 || !(cfg->input_lsb > 0) || cfg->dt_ns < 0)
+  uint32_t ntiles = cfg->tiles == 0 ? 1 : cfg->tiles;
+  if (cfg->max_copies < 1 || cfg->max_copies > 4096 || !(cfg->input_lsb > 0) || cfg->dt_ns < 0 ||
+      ntiles > PBIT_HAL_MAX_TILES)
     return pbit_error_set(err, PBIT_ERR_ARG, NULL, 0, 0,
-                          "need max_copies in 1..4096, input_lsb > 0, dt_ns >= 0");
+                          "need max_copies in 1..4096, input_lsb > 0, dt_ns >= 0, tiles <= %d",
+                          PBIT_HAL_MAX_TILES);
+  if (cfg->trace != NULL && be->trace == NULL)
+    return pbit_error_set(err, PBIT_ERR_CONFIG, NULL, 0, 0,
+                          "the %s backend writes no waveforms (--trace needs rtl or systemc)",
+                          be->name);
   pbit_hal_t *h = calloc(1, sizeof *h);
   if (h == NULL) return pbit_error_set(err, PBIT_ERR_NOMEM, NULL, 0, 0, "out of memory");
+  h->be = be;
   h->p = cfg->accel;
   h->max_copies = cfg->max_copies;
-  h->copies = 1;
   h->input_lsb = cfg->input_lsb;
   size_t mu = (size_t)cfg->accel.max_units, np = mu * cfg->max_copies;
-  h->offsets = calloc(cfg->max_copies, sizeof *h->offsets);
-  h->codes = calloc(mu, sizeof *h->codes);
+  h->tiles = calloc(ntiles, sizeof *h->tiles);
   h->port = calloc(mu, sizeof *h->port);
   h->inputs = calloc(cfg->max_copies, sizeof *h->inputs);
   h->row = calloc(np, 1);
-  if (!h->offsets || !h->codes || !h->port || !h->inputs || !h->row) {
+  if (!h->tiles || !h->port || !h->inputs || !h->row) {
     pbit_hal_close(h);
     return pbit_error_set(err, PBIT_ERR_NOMEM, NULL, 0, 0, "out of memory");
   }
+  h->ntiles = ntiles;
   double dt = cfg->dt_ns > 0 ? cfg->dt_ns : cfg->accel.clock_ns;
-  rc = pbit_array_create(&cfg->device, np, dt, cfg->seed, &h->arr, err);
-  if (rc == PBIT_OK) {
-    rc = be->create(&cfg->accel, &h->ctx, err);
-    if (rc == PBIT_OK) h->be = be;
+  for (uint32_t i = 0; i < ntiles; i++) {
+    hal_tile_t *t = &h->tiles[i];
+    t->copies = 1;
+    t->offsets = calloc(cfg->max_copies, sizeof *t->offsets);
+    t->codes = calloc(mu, sizeof *t->codes);
+    if (!t->offsets || !t->codes) {
+      pbit_hal_close(h);
+      return pbit_error_set(err, PBIT_ERR_NOMEM, NULL, 0, 0, "out of memory");
+    }
+    rc = pbit_array_create(&cfg->device, np, dt, tile_seed(cfg->seed, i), &t->arr, err);
+    if (rc == PBIT_OK) rc = be->create(&cfg->accel, &t->ctx, err);
+    if (rc == PBIT_OK && cfg->trace != NULL) rc = be->trace(t->ctx, cfg->trace, i, err);
+    if (rc != PBIT_OK) {
+      pbit_hal_close(h);
+      return rc;
+    }
+    t->bus = be->bus(t->ctx);
+    pbit_dp_bus_t hb = {h, hb_write, hb_read, hb_wait};
+    t->hbus = hb;
   }
-  if (rc != PBIT_OK) {
-    pbit_hal_close(h);
-    return rc;
-  }
-  h->bus = be->bus(h->ctx);
-  pbit_dp_bus_t hb = {h, hb_write, hb_read, hb_wait};
-  h->hbus = hb;
+  h->t = &h->tiles[0];
+  h->t->toff = 0 - be->now(h->t->ctx); /* global time starts at 0 */
   *out = h;
   return PBIT_OK;
 }
@@ -213,7 +262,8 @@ int pbit_hal_open(const pbit_hal_config_t *cfg, pbit_hal_t **out, pbit_error_t *
 
 const char *pbit_hal_error(const pbit_hal_t *h) { return h ? h->err.msg : "NULL HAL"; }
 const char *pbit_hal_backend(const pbit_hal_t *h) { return h ? h->be->name : ""; }
-uint64_t pbit_hal_now(const pbit_hal_t *h) { return h ? h->be->now(h->ctx) : 0; }
+uint64_t pbit_hal_now(const pbit_hal_t *h) { return h ? global_now(h) : 0; }
+uint32_t pbit_hal_tiles(const pbit_hal_t *h) { return h ? h->ntiles : 0; }
 
 #define CHECK(h, cond)                                                           \
   do {                                                                           \
@@ -221,6 +271,20 @@ uint64_t pbit_hal_now(const pbit_hal_t *h) { return h ? h->be->now(h->ctx) : 0; 
     pbit_error_clear(&(h)->err);                                                 \
     if (!(cond)) return fail((h), PBIT_ERR_ARG, "bad argument in %s", __func__); \
   } while (0)
+
+int pbit_hal_select(pbit_hal_t *h, uint32_t tile) {
+  CHECK(h, tile < h->ntiles);
+  hal_tile_t *t = &h->tiles[tile];
+  if (t == h->t) return PBIT_HAL_OK;
+  /* Leave the current tile idle (an operation it runs is waited for), then
+   * continue global time on the new one. */
+  int rc = pbit_dp_drv_wait(&h->t->hbus, &h->err);
+  if (rc != PBIT_OK) return done(h, rc);
+  uint64_t g = global_now(h);
+  h->t = t;
+  t->toff = g - h->be->now(t->ctx);
+  return PBIT_HAL_OK;
+}
 
 int pbit_hal_info(pbit_hal_t *h, pbit_hal_info_t *out) {
   CHECK(h, out != NULL);
@@ -238,6 +302,7 @@ int pbit_hal_info(pbit_hal_t *h, pbit_hal_info_t *out) {
   out->max_inputs = v[6];
   out->max_units = v[7];
   out->max_copies = h->max_copies;
+  out->tiles = h->ntiles;
   out->clock_ns = h->p.clock_ns;
   return PBIT_HAL_OK;
 }
@@ -256,14 +321,14 @@ int pbit_hal_reg_read(pbit_hal_t *h, uint32_t addr, uint32_t *data) {
 
 int pbit_hal_set_geometry(pbit_hal_t *h, uint32_t n_in, uint32_t n_out, uint32_t dac_shift) {
   CHECK(h, 1);
-  return done(h, pbit_dp_drv_geometry(&h->hbus, n_in, n_out, dac_shift, &h->err));
+  return done(h, pbit_dp_drv_geometry(&h->t->hbus, n_in, n_out, dac_shift, &h->err));
 }
 
 int pbit_hal_load_weights(pbit_hal_t *h, uint32_t row0, uint32_t rows, uint32_t ncols,
                           const int32_t *w) {
   CHECK(h, w != NULL || rows == 0 || ncols == 0);
   for (uint32_t r = 0; r < rows; r++) {
-    int rc = pbit_dp_drv_win_write(&h->hbus, PBIT_DP_WIN_WEIGHT, row0 + r, 0, w + (size_t)r * ncols,
+    int rc = pbit_dp_drv_win_write(&h->t->hbus, PBIT_DP_WIN_WEIGHT, row0 + r, 0, w + (size_t)r * ncols,
                                    ncols, &h->err);
     if (rc != PBIT_OK) return done(h, rc);
   }
@@ -274,7 +339,7 @@ static int read_win32(pbit_hal_t *h, uint32_t sel, uint32_t row, int32_t *v, siz
   int64_t buf[64];
   for (size_t k = 0; k < n; k += 64) {
     size_t m = n - k < 64 ? n - k : 64;
-    int rc = pbit_dp_drv_win_read(&h->hbus, sel, row, (uint32_t)k, buf, m, &h->err);
+    int rc = pbit_dp_drv_win_read(&h->t->hbus, sel, row, (uint32_t)k, buf, m, &h->err);
     if (rc != PBIT_OK) return done(h, rc);
     for (size_t i = 0; i < m; i++) v[k + i] = (int32_t)buf[i];
   }
@@ -292,7 +357,7 @@ int pbit_hal_read_weights(pbit_hal_t *h, uint32_t row0, uint32_t rows, uint32_t 
 
 int pbit_hal_load_bias(pbit_hal_t *h, const int32_t *b, size_t n) {
   CHECK(h, b != NULL || n == 0);
-  return done(h, pbit_dp_drv_win_write(&h->hbus, PBIT_DP_WIN_BIAS, 0, 0, b, n, &h->err));
+  return done(h, pbit_dp_drv_win_write(&h->t->hbus, PBIT_DP_WIN_BIAS, 0, 0, b, n, &h->err));
 }
 
 int pbit_hal_read_bias(pbit_hal_t *h, int32_t *b, size_t n) {
@@ -302,7 +367,7 @@ int pbit_hal_read_bias(pbit_hal_t *h, int32_t *b, size_t n) {
 
 int pbit_hal_load_delta(pbit_hal_t *h, const int32_t *d, size_t n) {
   CHECK(h, d != NULL || n == 0);
-  return done(h, pbit_dp_drv_win_write(&h->hbus, PBIT_DP_WIN_DELTA, 0, 0, d, n, &h->err));
+  return done(h, pbit_dp_drv_win_write(&h->t->hbus, PBIT_DP_WIN_DELTA, 0, 0, d, n, &h->err));
 }
 
 int pbit_hal_load_input(pbit_hal_t *h, const uint8_t *x, size_t n) {
@@ -311,7 +376,7 @@ int pbit_hal_load_input(pbit_hal_t *h, const uint8_t *x, size_t n) {
   for (size_t k = 0; k < n; k += 256) {
     size_t m = n - k < 256 ? n - k : 256;
     for (size_t i = 0; i < m; i++) buf[i] = x[k + i] != 0;
-    int rc = pbit_dp_drv_win_write(&h->hbus, PBIT_DP_WIN_INPUT, 0, (uint32_t)k, buf, m, &h->err);
+    int rc = pbit_dp_drv_win_write(&h->t->hbus, PBIT_DP_WIN_INPUT, 0, (uint32_t)k, buf, m, &h->err);
     if (rc != PBIT_OK) return done(h, rc);
   }
   return PBIT_HAL_OK;
@@ -319,7 +384,7 @@ int pbit_hal_load_input(pbit_hal_t *h, const uint8_t *x, size_t n) {
 
 int pbit_hal_read_acc(pbit_hal_t *h, int64_t *acc, size_t n) {
   CHECK(h, acc != NULL || n == 0);
-  return done(h, pbit_dp_drv_win_read(&h->hbus, PBIT_DP_WIN_ACC, 0, 0, acc, n, &h->err));
+  return done(h, pbit_dp_drv_win_read(&h->t->hbus, PBIT_DP_WIN_ACC, 0, 0, acc, n, &h->err));
 }
 
 int pbit_hal_read_dac(pbit_hal_t *h, int32_t *codes, size_t n) {
@@ -329,23 +394,23 @@ int pbit_hal_read_dac(pbit_hal_t *h, int32_t *codes, size_t n) {
 
 int pbit_hal_run_list(pbit_hal_t *h, uint32_t ctrl, const uint32_t *idx, size_t n) {
   CHECK(h, idx != NULL || n == 0);
-  return done(h, pbit_dp_drv_run(&h->hbus, (uint32_t)h->p.fifo_depth, ctrl, idx, n, &h->err));
+  return done(h, pbit_dp_drv_run(&h->t->hbus, (uint32_t)h->p.fifo_depth, ctrl, idx, n, &h->err));
 }
 
 int pbit_hal_run_vector(pbit_hal_t *h, uint32_t ctrl) {
   CHECK(h, 1);
-  return done(h, pbit_dp_drv_run_vector(&h->hbus, ctrl, &h->err));
+  return done(h, pbit_dp_drv_run_vector(&h->t->hbus, ctrl, &h->err));
 }
 
 int pbit_hal_wait(pbit_hal_t *h) {
   CHECK(h, 1);
-  return done(h, pbit_dp_drv_wait(&h->hbus, &h->err));
+  return done(h, pbit_dp_drv_wait(&h->t->hbus, &h->err));
 }
 
 int pbit_hal_counters(pbit_hal_t *h, uint64_t c[PBIT_DP_NUM_COUNTERS]) {
   CHECK(h, c != NULL);
   pbit_dp_counters_t dc;
-  int rc = pbit_dp_drv_counters(&h->hbus, &dc, &h->err);
+  int rc = pbit_dp_drv_counters(&h->t->hbus, &dc, &h->err);
   if (rc != PBIT_OK) return done(h, rc);
   memcpy(c, dc.v, sizeof dc.v);
   return PBIT_HAL_OK;
@@ -360,9 +425,9 @@ int pbit_hal_clear_counters(pbit_hal_t *h) {
 /* The p-bits are used once the datapath is idle: finish any operation the
  * firmware started itself, then bring the array to the current cycle. */
 static int pbit_prepare(pbit_hal_t *h) {
-  int rc = pbit_dp_drv_wait(&h->hbus, &h->err);
+  int rc = pbit_dp_drv_wait(&h->t->hbus, &h->err);
   if (rc != PBIT_OK) return done(h, rc);
-  rc = sync_array(h, h->be->now(h->ctx));
+  rc = sync_array(h, global_now(h));
   return rc == PBIT_OK ? PBIT_HAL_OK : done(h, rc);
 }
 
@@ -370,9 +435,9 @@ int pbit_hal_pbit_copies(pbit_hal_t *h, uint32_t copies, const int32_t *offsets)
   CHECK(h, copies >= 1 && copies <= h->max_copies);
   int rc = pbit_prepare(h);
   if (rc != PBIT_HAL_OK) return rc;
-  h->copies = copies;
+  h->t->copies = copies;
   for (uint32_t k = 0; k < h->max_copies; k++)
-    h->offsets[k] = (offsets != NULL && k < copies) ? offsets[k] : 0;
+    h->t->offsets[k] = (offsets != NULL && k < copies) ? offsets[k] : 0;
   rc = drive_units(h, 0, (uint32_t)h->p.max_units);
   return rc == PBIT_OK ? PBIT_HAL_OK : hal_status(rc);
 }
@@ -382,20 +447,21 @@ int pbit_hal_pbit_sample(pbit_hal_t *h, uint32_t n_units, uint32_t cycles, uint3
   CHECK(h, n_units <= (uint32_t)h->p.max_units);
   int rc = pbit_prepare(h);
   if (rc != PBIT_HAL_OK) return rc;
-  size_t np = (size_t)n_units * h->copies;
+  uint32_t K = h->t->copies;
+  size_t np = (size_t)n_units * K;
   if (counts != NULL) memset(counts, 0, n_units * sizeof *counts);
   /* The datapath idles for `cycles` clocks; the p-bits are read after each
    * one (the array is lazy, so it can follow the clock afterwards). */
-  uint64_t t0 = h->be->now(h->ctx);
-  rc = h->be->idle(h->ctx, cycles, &h->err);
+  uint64_t t0 = global_now(h);
+  rc = h->be->idle(h->t->ctx, cycles, &h->err);
   if (rc != PBIT_OK) return done(h, rc);
   for (uint32_t t = 0; t < cycles; t++) {
     rc = sync_array(h, t0 + t + 1);
-    if (rc == PBIT_OK && np > 0) rc = pbit_array_read(h->arr, 0, np, h->row);
+    if (rc == PBIT_OK && np > 0) rc = pbit_array_read(h->t->arr, 0, np, h->row);
     if (rc != PBIT_OK) return fail(h, rc, "p-bit read failed");
     if (states != NULL) memcpy(states + (size_t)t * np, h->row, np);
     if (counts != NULL)
-      for (size_t i = 0; i < np; i++) counts[i / h->copies] += h->row[i];
+      for (size_t i = 0; i < np; i++) counts[i / K] += h->row[i];
   }
   return PBIT_HAL_OK;
 }
@@ -404,7 +470,7 @@ int pbit_hal_pbit_codes(pbit_hal_t *h, int32_t *codes, size_t n) {
   CHECK(h, (codes != NULL || n == 0) && n <= (size_t)h->p.max_units);
   int rc = pbit_prepare(h);
   if (rc != PBIT_HAL_OK) return rc;
-  memcpy(codes, h->codes, n * sizeof *codes);
+  memcpy(codes, h->t->codes, n * sizeof *codes);
   return PBIT_HAL_OK;
 }
 
@@ -413,12 +479,12 @@ int pbit_hal_pbit_counters(pbit_hal_t *h, pbit_hal_pbit_counters_t *out) {
   int rc = pbit_prepare(h);
   if (rc != PBIT_HAL_OK) return rc;
   pbit_counters_t c;
-  pbit_array_counters(h->arr, &c);
+  pbit_array_counters(h->t->arr, &c);
   out->samples = c.samples;
   out->flips = c.flips;
   out->dac_writes = c.dac_writes;
   out->pbit_cycles = c.pbit_cycles;
   out->cycles = c.cycles;
-  out->dac_chunks = h->dac_chunks;
+  out->dac_chunks = h->t->dac_chunks;
   return PBIT_HAL_OK;
 }

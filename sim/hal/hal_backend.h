@@ -26,6 +26,11 @@ typedef struct {
   /* DAC port chunks emitted since the last call (0 if none), the cycle of
    * the last one, and the codes of units [0, n) as last emitted. */
   uint64_t (*take_dac)(void *ctx, uint64_t *last_cycle, int32_t *codes, size_t n);
+  /* Optional (NULL: this backend cannot trace). Starts writing the
+   * waveforms of this tile's RTL to `path` (.vcd or .fst) from now on;
+   * `tile` is the index of ctx among the tiles of the open HAL. Called
+   * right after create, before any other access. */
+  int (*trace)(void *ctx, const char *path, uint32_t tile, pbit_error_t *err);
 } pbit_hal_backend_t;
 
 extern const pbit_hal_backend_t pbit_hal_model_backend;

@@ -29,6 +29,8 @@ typedef struct {
   double input_lsb;       /* p-bit input per DAC code step (> 0) */
   uint64_t seed;          /* p-bit array seed (variation, draws) */
   double dt_ns;           /* p-bit cycle; 0 = accel.clock_ns */
+  uint32_t tiles;         /* tiles (datapath + p-bit array each) on one clock; 0 = 1 */
+  const char *trace;      /* waveform file (.vcd or .fst) of the RTL, NULL = none */
 } pbit_hal_config_t;
 
 /* Backend names this program offers, NULL-terminated. */

@@ -15,7 +15,7 @@ CXX ?= g++
 ARCH ?= -march=native
 OPT ?= -O2
 
-CPPFLAGS := -Ipbit_model -Isim -MMD -MP -D_DEFAULT_SOURCE
+CPPFLAGS := -Ipbit_model -Isim -Ifirmware -MMD -MP -D_DEFAULT_SOURCE
 WARN := -Wall -Wextra -Werror
 CFLAGS = -std=c11 $(OPT) $(ARCH) -ffp-contract=off -fopenmp $(WARN)
 CXXFLAGS = -std=c++17 $(OPT) $(ARCH) -ffp-contract=off -fopenmp $(WARN)
@@ -56,6 +56,7 @@ include sim/tools/tools.mk
 include firmware/firmware.mk
 include sim/hal/hal.mk
 include sim/hal/hal_systemc.mk
+include sim/cli/cli.mk
 include bench/bench.mk
 include tests/tests.mk
 include rtl/synth/synth.mk

@@ -25,3 +25,12 @@ lint-firmware:
 	cppcheck --quiet --error-exitcode=1 --std=c11 --enable=warning,performance,portability \
 	  --inline-suppr --suppress=missingIncludeSystem -Ipbit_model -Ifirmware $(FF_SRCS)
 	clang-tidy --quiet $(FF_SRCS) -- -std=c11 -Ipbit_model -Ifirmware -D_DEFAULT_SOURCE -fopenmp
+
+# firmware/bsff/: the BSFF trainer over the HAL (libpbit_bsff.a).
+BSFF_SRCS := $(wildcard firmware/bsff/*.c)
+BSFF_LIB := $(BUILD)/lib/libpbit_bsff.a
+BSFF_ASAN_LIB := $(BUILD)/asan/lib/libpbit_bsff.a
+$(BSFF_LIB): $(call obj-of,$(BSFF_SRCS))
+$(BSFF_ASAN_LIB): $(call asan-obj-of,$(BSFF_SRCS))
+$(call obj-of,$(BSFF_SRCS)) $(call asan-obj-of,$(BSFF_SRCS)): CPPFLAGS += -Ifirmware -Isim
+$(call obj-of,$(BSFF_SRCS)): OPT := -O3

@@ -77,6 +77,8 @@ int pbit_hal_read_bias(pbit_hal_t *h, int32_t *b, size_t n);
 int pbit_hal_load_delta(pbit_hal_t *h, const int32_t *d, size_t n);
 /* Binary input vector x[0..n) (nonzero = 1) into the INPUT window. */
 int pbit_hal_load_input(pbit_hal_t *h, const uint8_t *x, size_t n);
+/* Input bits [col, col + n) only (the rest of the window keeps its bits). */
+int pbit_hal_load_input_at(pbit_hal_t *h, uint32_t col, const uint8_t *x, size_t n);
 /* Accumulators (sign-extended to 64 bits) and DAC codes of units [0, n). */
 int pbit_hal_read_acc(pbit_hal_t *h, int64_t *acc, size_t n);
 int pbit_hal_read_dac(pbit_hal_t *h, int32_t *codes, size_t n);

@@ -16,6 +16,7 @@ enum { PBIT_EXIT_OK = 0, PBIT_EXIT_RUNTIME = 1, PBIT_EXIT_USAGE = 2 };
 int pbit_cli_sample(int argc, char **argv);
 int pbit_cli_gibbs(int argc, char **argv);
 int pbit_cli_datapath(int argc, char **argv);
+int pbit_cli_train(int argc, char **argv);
 
 /* Prints "pbitsim: <file>:<line>:<col>: <msg>" (or the shorter forms) to
  * stderr and returns the exit code for err->status (2 for bad input). */

@@ -15,6 +15,7 @@ static const command_t kCommands[] = {
     {"sample", pbit_cli_sample, "run identical-input p-bits for n cycles, write their states"},
     {"gibbs", pbit_cli_gibbs, "sample a coupled p-bit (Ising) network by graph colour"},
     {"datapath", pbit_cli_datapath, "one FORWARD/UPDATE of the accelerator datapath (model or RTL)"},
+    {"train", pbit_cli_train, "train BSFF on the accelerator (one tile per layer), price it in energy"},
 };
 
 static void usage(FILE *f) {

@@ -142,6 +142,7 @@ static int check_tech(const pbit_energy_tech_t *t, pbit_error_t *err) {
 }
 
 static const char *const kAddKeys[] = {"bits_8", "bits_16", "bits_32"};
+static const char *const kMultKeys[] = {"bits_8", "bits_32"};
 
 int pbit_energy_add_dp(pbit_energy_ledger_t *l, int phase, const pbit_dp_counters_t *c,
                        const pbit_dp_params_t *p, const pbit_energy_tech_t *t, pbit_error_t *err) {
@@ -389,4 +390,44 @@ int pbit_energy_ledger_write_json(const pbit_energy_ledger_t *l, FILE *f, pbit_e
   }
   fputs(l->n ? "\n  ]\n}\n" : "]\n}\n", f);
   return finish(f, err);
+}
+
+int pbit_energy_add_bsff_ops(pbit_energy_ledger_t *l, int phase, const pbit_bsff_ops_t *o,
+                             const pbit_energy_tech_t *t, pbit_error_t *err) {
+  if (l == NULL || o == NULL)
+    return PBIT_FAIL(err, PBIT_ERR_ARG, NULL, 0, 0, "ledger and ops must be given");
+  int rc = check_tech(t, err);
+  if (rc != PBIT_OK) return rc;
+  if (pbit_energy_phase_name(phase) == NULL)
+    return PBIT_FAIL(err, PBIT_ERR_ARG, NULL, 0, 0, "phase %d out of range", phase);
+  const double nf = node(t);
+  char add[256], mul[256], fp[256];
+  int pa = 0, pm = 0;
+  width_scaled(t->int_add_pj, pbit_energy_add_bits, PBIT_ENERGY_ADD_POINTS, 16, 1, &pa);
+  width_scaled(t->int_mult_pj, pbit_energy_mult_bits, PBIT_ENERGY_MULT_POINTS, 16, 2, &pm);
+  snprintf(add, sizeof(add), "%s:int_add_pj.%s*(16/%d)*node%d=%g", t->name, kAddKeys[pa],
+           pbit_energy_add_bits[pa], t->node_nm, nf);
+  snprintf(mul, sizeof(mul), "%s:int_mult_pj.%s*(16/%d)^2*node%d=%g", t->name, kMultKeys[pm],
+           pbit_energy_mult_bits[pm], t->node_nm, nf);
+  snprintf(fp, sizeof(fp), "%s:fp32_pj.add*node%d=%g (every float op priced as an add)", t->name,
+           t->node_nm, nf);
+  const char *unpriced = "unpriced (not in the table)";
+  const struct {
+    const char *action;
+    uint64_t count;
+    double pj;
+    const char *src;
+  } rows[] = {
+      {"int16_add", o->int_add, pbit_energy_int_add_pj(t, 16), add},
+      {"int16_mult", o->int_mult, pbit_energy_int_mult_pj(t, 16), mul},
+      {"fp32_op", o->fp_op, t->fp32_add_pj * nf, fp},
+      {"nonlin", o->nonlin, 0.0, unpriced},
+      {"rng", o->rng, 0.0, unpriced},
+  };
+  for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+    rc = put(l, PBIT_ENERGY_CONTROLLER, phase, rows[i].action, rows[i].count, rows[i].pj,
+             rows[i].src, err);
+    if (rc != PBIT_OK) return rc;
+  }
+  return PBIT_OK;
 }

@@ -24,7 +24,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "../../firmware/ff/ff.h" /* as sim/tools/ff_train.c: a plain struct, no link dependency */
+#include "../../firmware/bsff/bsff.h" /* plain structs, no link dependency */
+#include "../../firmware/ff/ff.h"
 #include "array.h"
 #include "device.h"
 #include "dp/dp_model.h"
@@ -131,6 +132,12 @@ typedef struct {
 int pbit_energy_add_ff(pbit_energy_ledger_t *l, const pbit_ff_counters_t *c,
                        const pbit_energy_ff_mem_t *mem, const pbit_energy_tech_t *t,
                        pbit_error_t *err);
+
+/* The BSFF firmware's controller work of one phase: int_add and int_mult
+ * at 16 bits, fp_op priced as fp32 adds, nonlin and rng entered unpriced
+ * (pj_each 0, visible). */
+int pbit_energy_add_bsff_ops(pbit_energy_ledger_t *l, int phase, const pbit_bsff_ops_t *o,
+                             const pbit_energy_tech_t *t, pbit_error_t *err);
 
 /* One row per entry: component,phase,action,count,pj_each,pj_total,source
  * (header first), then nothing else: totals are sums of the rows. */

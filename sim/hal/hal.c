@@ -370,16 +370,21 @@ int pbit_hal_load_delta(pbit_hal_t *h, const int32_t *d, size_t n) {
   return done(h, pbit_dp_drv_win_write(&h->t->hbus, PBIT_DP_WIN_DELTA, 0, 0, d, n, &h->err));
 }
 
-int pbit_hal_load_input(pbit_hal_t *h, const uint8_t *x, size_t n) {
+int pbit_hal_load_input_at(pbit_hal_t *h, uint32_t col, const uint8_t *x, size_t n) {
   CHECK(h, x != NULL || n == 0);
   int32_t buf[256];
   for (size_t k = 0; k < n; k += 256) {
     size_t m = n - k < 256 ? n - k : 256;
     for (size_t i = 0; i < m; i++) buf[i] = x[k + i] != 0;
-    int rc = pbit_dp_drv_win_write(&h->t->hbus, PBIT_DP_WIN_INPUT, 0, (uint32_t)k, buf, m, &h->err);
+    int rc = pbit_dp_drv_win_write(&h->t->hbus, PBIT_DP_WIN_INPUT, 0, col + (uint32_t)k, buf, m,
+                                   &h->err);
     if (rc != PBIT_OK) return done(h, rc);
   }
   return PBIT_HAL_OK;
+}
+
+int pbit_hal_load_input(pbit_hal_t *h, const uint8_t *x, size_t n) {
+  return pbit_hal_load_input_at(h, 0, x, n);
 }
 
 int pbit_hal_read_acc(pbit_hal_t *h, int64_t *acc, size_t n) {

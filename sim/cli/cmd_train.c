@@ -1,0 +1,778 @@
+/* pbitsim train: the BSFF firmware on the emulated accelerator, on real data
+ * (shared/spec/cli.md, docs/firmware.md). Writes <out>/summary.json,
+ * curve.csv, curve.png (gnuplot), energy.csv and checkpoint.bin. */
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "bsff/bsff.h"
+#include "cli.h"
+#include "config/config.h"
+#include "config/config_run.h"
+#include "data/dataset.h"
+#include "energy/ledger.h"
+#include "ff/ff.h"
+#include "hal_sim.h"
+#include "rng.h"
+
+static const char kUsage[] =
+    "usage: pbitsim train --config <run.yaml> [--backend model|rtl|systemc] [--out <dir>]\n"
+    "                     [--epochs <n>] [--train-limit <n>] [--test-limit <n>]\n"
+    "                     [--resume <checkpoint.bin>] [--trace <file.vcd|file.fst>] [--quiet]\n\n"
+    "Trains the binary stochastic forward-forward (BSFF) firmware on the accelerator\n"
+    "(one tile per layer) through the HAL, on the run's data set, then evaluates it\n"
+    "on the test split and prices the run with the technology table.\n\n"
+    "  --config      run config (configs/<name>.yaml or a path; docs/configs.md)\n"
+    "  --backend     overrides run.backend\n"
+    "  --out         output directory (default runs/<run.name>)\n"
+    "  --epochs, --train-limit, --test-limit   override the config\n"
+    "  --resume      continue from a checkpoint of this config (weights, readout,\n"
+    "                schedule position, epoch)\n"
+    "  --trace       waveforms of the RTL (rtl and systemc backends)\n"
+    "  --quiet       no progress bar\n\n"
+    "Writes <out>/summary.json, curve.csv (+ curve.png with gnuplot), energy.csv\n"
+    "and checkpoint.bin; each file appears only when complete.\n";
+
+typedef struct {
+  const char *config, *backend, *out, *resume, *trace;
+  long epochs, train_limit, test_limit;
+  int quiet;
+} opts_t;
+
+static int parse(int argc, char **argv, opts_t *o) {
+  memset(o, 0, sizeof *o);
+  o->epochs = o->train_limit = o->test_limit = -1;
+  for (int i = 1; i < argc; i++) {
+    const char *k = argv[i];
+    if (strcmp(k, "--quiet") == 0) {
+      o->quiet = 1;
+      continue;
+    }
+    if (i + 1 >= argc) return pbit_cli_usage("train", "option '%s' needs a value", k);
+    const char *v = argv[++i];
+    uint64_t u = 0;
+    if (strcmp(k, "--config") == 0) {
+      o->config = v;
+    } else if (strcmp(k, "--backend") == 0) {
+      o->backend = v;
+    } else if (strcmp(k, "--out") == 0) {
+      o->out = v;
+    } else if (strcmp(k, "--resume") == 0) {
+      o->resume = v;
+    } else if (strcmp(k, "--trace") == 0) {
+      o->trace = v;
+    } else if (strcmp(k, "--epochs") == 0 || strcmp(k, "--train-limit") == 0 ||
+               strcmp(k, "--test-limit") == 0) {
+      if (pbit_cli_parse_u64(v, &u) || u > 100000000)
+        return pbit_cli_usage("train", "bad value '%s' for %s", v, k);
+      long *dst = k[2] == 'e' ? &o->epochs : k[4] == 'a' ? &o->train_limit : &o->test_limit;
+      *dst = (long)u;
+    } else {
+      return pbit_cli_usage("train", "unknown option '%s'", k);
+    }
+  }
+  if (o->config == NULL) return pbit_cli_usage("train", "missing --config");
+  if (o->backend != NULL && strcmp(o->backend, "model") && strcmp(o->backend, "rtl") &&
+      strcmp(o->backend, "systemc"))
+    return pbit_cli_usage("train", "unknown backend '%s' (model, rtl, systemc)", o->backend);
+  return PBIT_EXIT_OK;
+}
+
+/* ---- checkpoints: the network's shape, the schedule position, the
+ * weights of every layer and the readout, plus the config text they belong
+ * to. */
+
+#define CKPT_MAGIC "PBSFFCK1"
+
+typedef struct {
+  uint32_t layers, inputs, classes, copies, label_repeat, frac_bits;
+  uint32_t units[PBIT_BSFF_MAX_LAYERS];
+  uint32_t epoch, readout;
+  uint64_t steps, ro_n;
+} ckpt_head_t;
+
+static void ckpt_head_of(const pbit_bsff_config_t *c, ckpt_head_t *h) {
+  memset(h, 0, sizeof *h);
+  h->layers = c->layers;
+  h->inputs = c->inputs;
+  h->classes = c->classes;
+  h->copies = c->copies;
+  h->label_repeat = c->label_repeat;
+  h->frac_bits = c->frac_bits;
+  memcpy(h->units, c->units, sizeof h->units);
+  h->readout = (uint32_t)c->readout;
+}
+
+static int save_checkpoint(pbit_bsff_t *b, const pbit_bsff_config_t *c, uint32_t epoch,
+                           const char *config_text, const char *path, pbit_error_t *err) {
+  ckpt_head_t h;
+  ckpt_head_of(c, &h);
+  h.epoch = epoch;
+  h.steps = pbit_bsff_steps(b);
+  size_t ro_n = 0;
+  float *ro = pbit_bsff_readout(b, &ro_n);
+  h.ro_n = ro_n;
+  pbit_outfile_t of;
+  int rc = pbit_outfile_open(&of, path, err);
+  if (rc != PBIT_OK) return rc;
+  uint64_t tl = strlen(config_text);
+  int ok = fwrite(CKPT_MAGIC, 8, 1, of.fp) == 1 && fwrite(&h, sizeof h, 1, of.fp) == 1 &&
+           fwrite(&tl, sizeof tl, 1, of.fp) == 1 && fwrite(config_text, 1, tl, of.fp) == tl;
+  for (uint32_t l = 0; l < c->layers && ok; l++) {
+    uint32_t n_in = pbit_bsff_layer_inputs(c, l), n = c->units[l];
+    int32_t *w = malloc((size_t)n_in * n * sizeof *w), *bias = malloc(n * sizeof *bias);
+    if (w == NULL || bias == NULL) {
+      free(w);
+      free(bias);
+      pbit_outfile_abort(&of);
+      return pbit_error_set(err, PBIT_ERR_NOMEM, NULL, 0, 0, "out of memory");
+    }
+    rc = pbit_bsff_read_layer(b, l, w, bias, err);
+    if (rc == PBIT_OK)
+      ok = fwrite(w, sizeof *w, (size_t)n_in * n, of.fp) == (size_t)n_in * n &&
+           fwrite(bias, sizeof *bias, n, of.fp) == n;
+    free(w);
+    free(bias);
+    if (rc != PBIT_OK) {
+      pbit_outfile_abort(&of);
+      return rc;
+    }
+  }
+  if (ok && ro_n > 0) ok = fwrite(ro, sizeof *ro, ro_n, of.fp) == ro_n;
+  if (!ok) {
+    pbit_outfile_abort(&of);
+    return pbit_error_set(err, PBIT_ERR_IO, path, 0, 0, "cannot write the checkpoint");
+  }
+  return pbit_outfile_commit(&of, err);
+}
+
+static int load_checkpoint(pbit_bsff_t *b, const pbit_bsff_config_t *c, const char *path,
+                           uint32_t *epoch, pbit_error_t *err) {
+  FILE *f = fopen(path, "rb");
+  if (f == NULL)
+    return pbit_error_set(err, PBIT_ERR_IO, path, 0, 0, "cannot open: %s", strerror(errno));
+  char magic[8];
+  ckpt_head_t h, want;
+  uint64_t tl = 0;
+  int rc = PBIT_OK;
+  if (fread(magic, 8, 1, f) != 1 || memcmp(magic, CKPT_MAGIC, 8) != 0 ||
+      fread(&h, sizeof h, 1, f) != 1 || fread(&tl, sizeof tl, 1, f) != 1 || tl > (1u << 24) ||
+      fseek(f, (long)tl, SEEK_CUR) != 0) {
+    fclose(f);
+    return pbit_error_set(err, PBIT_ERR_DATA, path, 0, 0, "not a pbitsim BSFF checkpoint");
+  }
+  ckpt_head_of(c, &want);
+  const char *diff = NULL;
+  if (h.layers != want.layers || memcmp(h.units, want.units, sizeof h.units) != 0)
+    diff = "network.layers";
+  else if (h.inputs != want.inputs || h.classes != want.classes)
+    diff = "dataset (inputs/classes)";
+  else if (h.copies != want.copies)
+    diff = "network.copies";
+  else if (h.label_repeat != want.label_repeat)
+    diff = "network.label_repeat";
+  else if (h.frac_bits != want.frac_bits)
+    diff = "network.frac_bits";
+  else if (h.readout != want.readout)
+    diff = "readout.enabled";
+  if (diff != NULL) {
+    fclose(f);
+    return pbit_error_set(err, PBIT_ERR_CONFIG, path, 0, 0,
+                          "checkpoint belongs to another network: %s differs from the config",
+                          diff);
+  }
+  for (uint32_t l = 0; l < c->layers && rc == PBIT_OK; l++) {
+    uint32_t n_in = pbit_bsff_layer_inputs(c, l), n = c->units[l];
+    int32_t *w = malloc((size_t)n_in * n * sizeof *w), *bias = malloc(n * sizeof *bias);
+    if (w == NULL || bias == NULL) {
+      rc = pbit_error_set(err, PBIT_ERR_NOMEM, NULL, 0, 0, "out of memory");
+    } else if (fread(w, sizeof *w, (size_t)n_in * n, f) != (size_t)n_in * n ||
+               fread(bias, sizeof *bias, n, f) != n) {
+      rc = pbit_error_set(err, PBIT_ERR_DATA, path, 0, 0, "truncated checkpoint (layer %u)", l + 1);
+    } else {
+      rc = pbit_bsff_write_layer(b, l, w, bias, err);
+    }
+    free(w);
+    free(bias);
+  }
+  size_t ro_n = 0;
+  float *ro = pbit_bsff_readout(b, &ro_n);
+  if (rc == PBIT_OK && (h.ro_n != ro_n || (ro_n > 0 && fread(ro, sizeof *ro, ro_n, f) != ro_n)))
+    rc = pbit_error_set(err, PBIT_ERR_DATA, path, 0, 0, "truncated or mismatched readout");
+  fclose(f);
+  if (rc == PBIT_OK) {
+    pbit_bsff_set_steps(b, h.steps);
+    *epoch = h.epoch;
+  }
+  return rc;
+}
+
+/* ---- progress */
+
+typedef struct {
+  int quiet, tty;
+  double t0;
+  uint64_t total, done;
+  int last_decile;
+} progress_t;
+
+static double now_s(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+static void progress_show(progress_t *p, uint32_t epoch, uint32_t epochs, uint64_t in_epoch,
+                          uint64_t epoch_n, double acc, int final) {
+  if (p->quiet) return;
+  double el = now_s() - p->t0;
+  double rate = el > 0 ? (double)p->done / el : 0;
+  double eta = rate > 0 ? (double)(p->total - p->done) / rate : 0;
+  int decile = (int)(10 * in_epoch / (epoch_n ? epoch_n : 1));
+  if (!p->tty && !final && decile == p->last_decile) return;
+  p->last_decile = decile;
+  char bar[21];
+  int fill = (int)(20 * in_epoch / (epoch_n ? epoch_n : 1));
+  for (int i = 0; i < 20; i++) bar[i] = i < fill ? '#' : '.';
+  bar[20] = '\0';
+  fprintf(stderr, "%sepoch %u/%u [%s] %llu/%llu  %.0f ex/s  ETA %dm%02ds  train acc %.1f%%%s",
+          p->tty ? "\r" : "", epoch, epochs, bar, (unsigned long long)in_epoch,
+          (unsigned long long)epoch_n, rate, (int)eta / 60, (int)eta % 60, 100 * acc,
+          p->tty && !final ? "" : "\n");
+  fflush(stderr);
+}
+
+/* ---- evaluation */
+
+static int evaluate(pbit_bsff_t *b, const pbit_dataset_t *test, uint32_t n,
+                    pbit_bsff_predict_t rule, double *acc, pbit_error_t *err) {
+  size_t dim = pbit_dataset_example_size(test);
+  uint64_t correct = 0;
+  for (uint32_t i = 0; i < n; i++) {
+    uint32_t pred = 0;
+    int rc = pbit_bsff_predict(b, test->pixels + (size_t)i * dim, i, rule, &pred, NULL, err);
+    if (rc != PBIT_OK) return rc;
+    correct += pred == test->labels[i];
+  }
+  *acc = n ? (double)correct / n : 0;
+  return PBIT_OK;
+}
+
+/* ---- energy */
+
+typedef struct {
+  pbit_energy_ledger_t train, infer, baseline;
+  double per_update_pj, per_inference_pj, baseline_per_update_pj;
+} energy_t;
+
+static int ledger_of(const pbit_bsff_counters_t *c, const pbit_dp_params_t *accel,
+                     const pbit_device_t *dev, const pbit_energy_tech_t *tech,
+                     pbit_energy_ledger_t *l, pbit_error_t *err) {
+  pbit_energy_ledger_init(l);
+  static const int kDpPhase[PBIT_BSFF_NUM_PH] = {PBIT_ENERGY_FORWARD, PBIT_ENERGY_GOODNESS,
+                                                 PBIT_ENERGY_UPDATE, PBIT_ENERGY_READOUT,
+                                                 PBIT_ENERGY_FORWARD};
+  static const int kOpsPhase[PBIT_BSFF_NUM_PH] = {PBIT_ENERGY_GOODNESS, PBIT_ENERGY_GOODNESS,
+                                                  PBIT_ENERGY_UPDATE, PBIT_ENERGY_READOUT,
+                                                  PBIT_ENERGY_GOODNESS};
+  int rc = PBIT_OK;
+  for (int ph = 0; ph < PBIT_BSFF_NUM_PH && rc == PBIT_OK; ph++) {
+    pbit_dp_counters_t dc;
+    memcpy(dc.v, c->dp[ph], sizeof dc.v);
+    rc = pbit_energy_add_dp(l, kDpPhase[ph], &dc, accel, tech, err);
+    if (rc == PBIT_OK) rc = pbit_energy_add_bsff_ops(l, kOpsPhase[ph], &c->ops[ph], tech, err);
+  }
+  pbit_counters_t pc;
+  memset(&pc, 0, sizeof pc);
+  pc.samples = c->pbits.samples;
+  pc.flips = c->pbits.flips;
+  pc.dac_writes = c->pbits.dac_writes;
+  pc.pbit_cycles = c->pbits.pbit_cycles;
+  pc.cycles = c->pbits.cycles;
+  if (rc == PBIT_OK) rc = pbit_energy_add_pbits(l, PBIT_ENERGY_SAMPLING, &pc, dev, accel->clock_ns, err);
+  return rc;
+}
+
+/* The real-valued FF baseline of the same layer sizes (its tuned defaults,
+ * same data), priced on a MAC datapath from the same table: counters of a
+ * few training steps, per example. */
+static int baseline_energy(const pbit_bsff_config_t *bc, const pbit_dataset_t *train,
+                           const pbit_energy_tech_t *tech, energy_t *e, pbit_error_t *err) {
+  pbit_ff_config_t fc;
+  pbit_ff_config_default(&fc);
+  fc.inputs = bc->inputs;
+  fc.classes = bc->classes;
+  fc.layers = bc->layers;
+  for (uint32_t l = 0; l < bc->layers; l++) fc.units[l] = bc->units[l];
+  fc.threads = 1;
+  fc.seed = bc->seed;
+  pbit_ff_t *ff = NULL;
+  int rc = pbit_ff_create(&fc, &ff, err);
+  if (rc != PBIT_OK) return rc;
+  uint32_t n = fc.batch * 4 < train->count ? fc.batch * 4 : train->count;
+  pbit_ff_data_t d = {train->pixels, train->labels, n, (uint32_t)pbit_dataset_example_size(train)};
+  rc = pbit_ff_train_epoch(ff, &d, 0, NULL, err);
+  pbit_ff_counters_t c;
+  if (rc == PBIT_OK) {
+    pbit_ff_get_counters(ff, &c);
+    pbit_energy_ff_mem_t mem;
+    double wbits = 0, abits = 0;
+    uint32_t prev = fc.inputs;
+    for (uint32_t l = 0; l < fc.layers; l++) {
+      uint32_t in = prev + (fc.label_mode == PBIT_FF_LABEL_APPEND ? fc.classes * fc.label_repeat : 0);
+      wbits += 32.0 * ((double)in + 1) * fc.units[l];
+      abits += 32.0 * 4 * ((double)in + fc.units[l]) * fc.batch;
+      prev = fc.units[l];
+    }
+    mem.weight_capacity_bits = wbits;
+    mem.act_capacity_bits = abits + 2 * wbits; /* + Adam moments */
+    pbit_energy_ledger_init(&e->baseline);
+    rc = pbit_energy_add_ff(&e->baseline, &c, &mem, tech, err);
+    if (rc == PBIT_OK && c.train_examples > 0)
+      e->baseline_per_update_pj =
+          pbit_energy_aj_to_pj(pbit_energy_ledger_sum_aj(&e->baseline, -1, -1)) /
+          (double)c.train_examples;
+  }
+  pbit_ff_destroy(ff);
+  return rc;
+}
+
+/* ---- outputs */
+
+typedef struct {
+  uint32_t epoch;
+  uint64_t examples;
+  double seconds, loss, train_acc, test_acc, readout_acc;
+} curve_row_t;
+
+static int write_curve(const char *dir, const curve_row_t *rows, size_t n, pbit_error_t *err) {
+  char path[1100];
+  snprintf(path, sizeof path, "%s/curve.csv", dir);
+  pbit_outfile_t of;
+  int rc = pbit_outfile_open(&of, path, err);
+  if (rc != PBIT_OK) return rc;
+  fprintf(of.fp, "epoch,examples,seconds,train_loss,train_score_accuracy,test_accuracy,"
+                 "readout_accuracy\n");
+  for (size_t i = 0; i < n; i++)
+    fprintf(of.fp, "%u,%llu,%.3f,%.6f,%.6f,%.6f,%.6f\n", rows[i].epoch,
+            (unsigned long long)rows[i].examples, rows[i].seconds, rows[i].loss, rows[i].train_acc,
+            rows[i].test_acc, rows[i].readout_acc);
+  return pbit_outfile_commit(&of, err);
+}
+
+/* curve.png from curve.csv with gnuplot; 0 if drawn, else why not in msg. */
+static int plot_curve(const char *dir, const char *title, char *msg, size_t len) {
+  char png[1100], tmp[1200], script[1300], cmd[1400];
+  snprintf(png, sizeof png, "%s/curve.png", dir);
+  snprintf(tmp, sizeof tmp, "%s/.curve.png.tmp.%d", dir, (int)getpid());
+  snprintf(script, sizeof script, "%s/.curve.gp.%d", dir, (int)getpid());
+  FILE *f = fopen(script, "w");
+  if (f == NULL) {
+    snprintf(msg, len, "cannot write the gnuplot script");
+    return -1;
+  }
+  fprintf(f,
+          "set terminal pngcairo size 800,500 noenhanced\n"
+          "set output '%s'\nset datafile separator ','\n"
+          "set title '%s'\nset xlabel 'epoch'\nset ylabel 'accuracy'\nset key bottom right\n"
+          "set yrange [0:1]\nset grid\n"
+          "plot '%s/curve.csv' using 1:6 skip 1 with linespoints title 'test (goodness)', "
+          "'' using 1:5 skip 1 with linespoints title 'train (scoring pass)'\n",
+          tmp, title, dir);
+  fclose(f);
+  snprintf(cmd, sizeof cmd, "gnuplot '%s' 2>/dev/null", script);
+  int st = system(cmd);
+  remove(script);
+  if (st != 0) {
+    remove(tmp);
+    /* pngcairo may be missing (gnuplot-nox has png). */
+    f = fopen(script, "w");
+    if (f == NULL) return -1;
+    fprintf(f,
+            "set terminal png size 800,500\nset output '%s'\nset datafile separator ','\n"
+            "set title '%s' noenhanced\nset xlabel 'epoch'\nset ylabel 'accuracy'\n"
+            "set key bottom right\nset yrange [0:1]\nset grid\n"
+            "plot '%s/curve.csv' using 1:6 skip 1 with linespoints title 'test (goodness)', "
+            "'' using 1:5 skip 1 with linespoints title 'train (scoring pass)'\n",
+            tmp, title, dir);
+    fclose(f);
+    st = system(cmd);
+    remove(script);
+  }
+  if (st != 0 || rename(tmp, png) != 0) {
+    remove(tmp);
+    snprintf(msg, len, "gnuplot failed or is not installed (curve.csv has the data)");
+    return -1;
+  }
+  return 0;
+}
+
+static void json_str(FILE *f, const char *s) {
+  fputc('"', f);
+  for (; *s; s++) {
+    if (*s == '"' || *s == '\\') fputc('\\', f);
+    if ((unsigned char)*s < 0x20)
+      fprintf(f, "\\u%04x", *s);
+    else
+      fputc(*s, f);
+  }
+  fputc('"', f);
+}
+
+static void json_breakdown(FILE *f, const pbit_energy_ledger_t *l, double per, int by_phase) {
+  int n = by_phase ? PBIT_ENERGY_NUM_PHASES : PBIT_ENERGY_NUM_COMPONENTS;
+  int first = 1;
+  fputc('{', f);
+  for (int k = 0; k < n; k++) {
+    int64_t aj = by_phase ? pbit_energy_ledger_sum_aj(l, -1, k) : pbit_energy_ledger_sum_aj(l, k, -1);
+    if (aj == 0) continue;
+    fprintf(f, "%s\"%s\": %.6f", first ? "" : ", ",
+            by_phase ? pbit_energy_phase_name(k) : pbit_energy_component_name(k),
+            pbit_energy_aj_to_pj(aj) / per);
+    first = 0;
+  }
+  fputc('}', f);
+}
+
+typedef struct {
+  const pbit_run_config_t *run;
+  const char *backend, *config_path, *plot_msg;
+  uint32_t epochs, test_n, train_n;
+  double test_acc, readout_acc, train_seconds, eval_seconds;
+  uint64_t examples;
+  const energy_t *e;
+  const pbit_bsff_counters_t *tc;
+  double clock_ns;
+  int resumed;
+} summary_t;
+
+static int write_summary(const char *dir, const summary_t *s, pbit_error_t *err) {
+  char path[1100];
+  snprintf(path, sizeof path, "%s/summary.json", dir);
+  pbit_outfile_t of;
+  int rc = pbit_outfile_open(&of, path, err);
+  if (rc != PBIT_OK) return rc;
+  FILE *f = of.fp;
+  const pbit_bsff_config_t *c = &s->run->bsff;
+  double per = s->examples ? (double)s->examples : 1;
+  fprintf(f, "{\n  \"algorithm\": \"bsff\",\n  \"name\": ");
+  json_str(f, s->run->name);
+  fprintf(f, ",\n  \"config\": ");
+  json_str(f, s->config_path);
+  fprintf(f, ",\n  \"dataset\": ");
+  json_str(f, s->run->dataset);
+  fprintf(f, ",\n  \"backend\": ");
+  json_str(f, s->backend);
+  fprintf(f, ",\n  \"accel\": ");
+  json_str(f, s->run->accel);
+  fprintf(f, ",\n  \"device\": ");
+  json_str(f, s->run->device);
+  fprintf(f, ",\n  \"tech\": ");
+  json_str(f, s->run->tech);
+  fprintf(f, ",\n  \"seed\": %d,\n  \"epochs\": %u,\n  \"resumed\": %s,\n", s->run->seed, s->epochs,
+          s->resumed ? "true" : "false");
+  fprintf(f, "  \"layers\": [");
+  for (uint32_t l = 0; l < c->layers; l++) fprintf(f, "%s%u", l ? ", " : "", c->units[l]);
+  fprintf(f, "],\n  \"copies\": %u,\n  \"label_repeat\": %u,\n  \"samples\": %u,\n", c->copies,
+          c->label_repeat, c->samples);
+  fprintf(f, "  \"mode\": \"%s\",\n  \"negatives\": \"%s\",\n",
+          c->mode == PBIT_BSFF_HARDWARE ? "hardware" : "reference",
+          c->negatives == PBIT_BSFF_NEG_HARD ? "hard" : "random");
+  fprintf(f, "  \"train_examples\": %llu,\n  \"train_split\": %u,\n  \"test_examples\": %u,\n",
+          (unsigned long long)s->examples, s->train_n, s->test_n);
+  fprintf(f, "  \"test_accuracy\": %.6f,\n", s->test_acc);
+  if (c->readout)
+    fprintf(f, "  \"readout_test_accuracy\": %.6f,\n", s->readout_acc);
+  else
+    fprintf(f, "  \"readout_test_accuracy\": null,\n");
+  fprintf(f, "  \"train_seconds\": %.3f,\n  \"eval_seconds\": %.3f,\n", s->train_seconds,
+          s->eval_seconds);
+  fprintf(f, "  \"samples_per_second\": %.3f,\n",
+          s->train_seconds > 0 ? (double)s->examples / s->train_seconds : 0.0);
+  fprintf(f, "  \"cycles_per_update\": %.1f,\n", (double)s->tc->cycles / per);
+  fprintf(f, "  \"simulated_seconds_per_update\": %.9g,\n",
+          (double)s->tc->cycles / per * s->clock_ns * 1e-9);
+  const double total = pbit_energy_aj_to_pj(pbit_energy_ledger_sum_aj(&s->e->train, -1, -1));
+  fprintf(f, "  \"energy_per_update_pj\": %.6f,\n  \"energy_breakdown_pj\": ", total / per);
+  json_breakdown(f, &s->e->train, per, 0);
+  fprintf(f, ",\n  \"energy_by_phase_pj\": ");
+  json_breakdown(f, &s->e->train, per, 1);
+  fprintf(f, ",\n  \"energy_per_inference_pj\": %.6f,\n", s->e->per_inference_pj);
+  if (s->e->baseline_per_update_pj > 0) {
+    fprintf(f, "  \"baseline_energy_per_update_pj\": %.6f,\n", s->e->baseline_per_update_pj);
+    fprintf(f, "  \"energy_ratio\": %.6f,\n", s->e->baseline_per_update_pj / (total / per));
+  } else {
+    fprintf(f, "  \"baseline_energy_per_update_pj\": null,\n  \"energy_ratio\": null,\n");
+  }
+  fprintf(f, "  \"pbit_counters_per_update\": {\"samples\": %.1f, \"flips\": %.1f, "
+             "\"dac_writes\": %.1f},\n",
+          (double)s->tc->pbits.samples / per, (double)s->tc->pbits.flips / per,
+          (double)s->tc->pbits.dac_writes / per);
+  fprintf(f, "  \"datapath_counters_per_update\": {");
+  static const char *const kCnt[] = {"cycles",      "stall_cycles", "indices",     "sram_reads",
+                                     "sram_writes", "lane_adds",    "saturations", "dac_codes"};
+  for (int k = 0; k < PBIT_DP_NUM_COUNTERS; k++) {
+    uint64_t v = 0;
+    for (int ph = 0; ph < PBIT_BSFF_NUM_PH; ph++) v += s->tc->dp[ph][k];
+    fprintf(f, "%s\"%s\": %.1f", k ? ", " : "", kCnt[k], (double)v / per);
+  }
+  fprintf(f, "},\n  \"curve\": \"curve.csv\",\n  \"plot\": ");
+  if (s->plot_msg == NULL)
+    fprintf(f, "\"curve.png\"");
+  else
+    fprintf(f, "null");
+  fprintf(f, ",\n  \"energy_ledger\": \"energy.csv\"\n}\n");
+  return pbit_outfile_commit(&of, err);
+}
+
+static int write_energy_csv(const char *dir, const energy_t *e, pbit_error_t *err) {
+  char path[1100];
+  snprintf(path, sizeof path, "%s/energy.csv", dir);
+  pbit_outfile_t of;
+  int rc = pbit_outfile_open(&of, path, err);
+  if (rc == PBIT_OK) rc = pbit_energy_ledger_write_csv(&e->train, of.fp, err);
+  if (rc != PBIT_OK) {
+    pbit_outfile_abort(&of);
+    return rc;
+  }
+  return pbit_outfile_commit(&of, err);
+}
+
+static char *slurp(const char *path) {
+  FILE *f = fopen(path, "rb");
+  if (f == NULL) return NULL;
+  char *buf = malloc((1u << 20) + 1);
+  size_t n = buf ? fread(buf, 1, 1u << 20, f) : 0;
+  fclose(f);
+  if (buf) buf[n] = '\0';
+  return buf;
+}
+
+/* ---- the command */
+
+int pbit_cli_train(int argc, char **argv) {
+  for (int i = 1; i < argc; i++)
+    if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+      fputs(kUsage, stdout);
+      return PBIT_EXIT_OK;
+    }
+  opts_t o;
+  int ex = parse(argc, argv, &o);
+  if (ex != PBIT_EXIT_OK) return ex;
+  pbit_error_t err;
+  pbit_error_clear(&err);
+
+  char path[1024], apath[1024], dpath[1024], tpath[1024];
+  pbit_run_config_t run;
+  pbit_run_config_default(&run);
+  if (pbit_cli_resolve_config(".", o.config, path, sizeof path, &err) != PBIT_OK ||
+      pbit_config_load_run(path, &run, &err) != PBIT_OK)
+    return pbit_cli_report(&err);
+  if (o.backend) snprintf(run.backend, sizeof run.backend, "%s", o.backend);
+  if (o.epochs >= 0) run.epochs = (int)o.epochs;
+  if (o.train_limit >= 0) run.train_limit = (int)o.train_limit;
+  if (o.test_limit >= 0) run.test_limit = (int)o.test_limit;
+
+  pbit_dp_params_t accel;
+  pbit_device_t dev;
+  pbit_device_ideal(&dev);
+  pbit_energy_tech_t tech;
+  if (pbit_cli_resolve_config("accel", run.accel, apath, sizeof apath, &err) != PBIT_OK ||
+      pbit_config_load_accel(apath, &accel, &err) != PBIT_OK ||
+      pbit_cli_resolve_config("devices", run.device, dpath, sizeof dpath, &err) != PBIT_OK ||
+      pbit_config_load_device(dpath, &dev, &err) != PBIT_OK ||
+      pbit_cli_resolve_config("tech", run.tech, tpath, sizeof tpath, &err) != PBIT_OK ||
+      pbit_config_load_tech(tpath, &tech, &err) != PBIT_OK)
+    return pbit_cli_report(&err);
+
+  pbit_dataset_t train, test;
+  memset(&train, 0, sizeof train);
+  memset(&test, 0, sizeof test);
+  if (pbit_dataset_load_named(run.dataset, PBIT_SPLIT_TRAIN, NULL, &train, &err) != PBIT_OK ||
+      pbit_dataset_load_named(run.dataset, PBIT_SPLIT_TEST, NULL, &test, &err) != PBIT_OK) {
+    pbit_dataset_free(&train);
+    return pbit_cli_report(&err);
+  }
+  int rc = PBIT_OK;
+  ex = PBIT_EXIT_OK;
+  pbit_hal_t *hal = NULL;
+  pbit_bsff_t *b = NULL;
+  curve_row_t *curve = NULL;
+  uint32_t *order = NULL;
+  char *config_text = NULL;
+  pbit_bsff_config_t *bc = &run.bsff;
+  bc->inputs = (uint32_t)pbit_dataset_example_size(&train);
+  bc->classes = train.classes;
+  uint32_t n_train = run.train_limit > 0 && (uint32_t)run.train_limit < train.count
+                         ? (uint32_t)run.train_limit
+                         : train.count;
+  uint32_t n_test = run.test_limit > 0 && (uint32_t)run.test_limit < test.count
+                        ? (uint32_t)run.test_limit
+                        : test.count;
+  uint32_t n_eval = run.eval_limit > 0 && (uint32_t)run.eval_limit < n_test
+                        ? (uint32_t)run.eval_limit
+                        : n_test;
+  bc->total_steps = (uint64_t)n_train * (uint64_t)run.epochs;
+  char outdir[900];
+  snprintf(outdir, sizeof outdir, "%s", o.out ? o.out : "");
+  if (o.out == NULL) snprintf(outdir, sizeof outdir, "runs/%s", run.name);
+
+  pbit_hal_config_t hc;
+  memset(&hc, 0, sizeof hc);
+  hc.backend = run.backend;
+  hc.accel = accel;
+  hc.device = dev;
+  hc.max_copies = bc->copies;
+  hc.input_lsb = pbit_bsff_input_lsb(bc);
+  hc.seed = (uint64_t)run.seed;
+  hc.dt_ns = run.dt_ns;
+  hc.tiles = bc->layers;
+  hc.trace = o.trace;
+  config_text = slurp(path);
+  if (config_text == NULL) {
+    rc = pbit_error_set(&err, PBIT_ERR_IO, path, 0, 0, "cannot read the config");
+    goto out;
+  }
+  rc = pbit_hal_open(&hc, &hal, &err);
+  if (rc == PBIT_OK) rc = pbit_bsff_create(hal, bc, &b, &err);
+  if (rc != PBIT_OK) goto out;
+  uint32_t start_epoch = 0;
+  if (o.resume != NULL) {
+    rc = load_checkpoint(b, bc, o.resume, &start_epoch, &err);
+    if (rc != PBIT_OK) goto out;
+  }
+  curve = calloc((size_t)run.epochs + 2, sizeof *curve);
+  order = malloc((size_t)n_train * sizeof *order);
+  if (curve == NULL || order == NULL) {
+    rc = pbit_error_set(&err, PBIT_ERR_NOMEM, NULL, 0, 0, "out of memory");
+    goto out;
+  }
+  size_t ncurve = 0;
+  size_t dim = pbit_dataset_example_size(&train);
+  progress_t pg = {o.quiet, isatty(2), now_s(), (uint64_t)n_train * (run.epochs - start_epoch), 0,
+                   -1};
+  double train_s = 0;
+  uint64_t examples = 0;
+  char ckpt[1100];
+  snprintf(ckpt, sizeof ckpt, "%s/checkpoint.bin", outdir);
+  if (!o.quiet)
+    fprintf(stderr, "pbitsim train: %s on %s (%u train / %u test), %u layers x K=%u, %s backend\n",
+            run.name, run.dataset, n_train, n_test, bc->layers, bc->copies, run.backend);
+  for (uint32_t ep = start_epoch; ep < (uint32_t)run.epochs; ep++) {
+    for (uint32_t i = 0; i < n_train; i++) order[i] = i;
+    if (run.shuffle) {
+      uint64_t key = pbit_rng_key((uint64_t)run.seed, 0x5348u);
+      for (uint32_t i = n_train; i > 1; i--) {
+        uint32_t j = (uint32_t)(((uint64_t)pbit_rng_u32(key, i, ep) * i) >> 32);
+        uint32_t t = order[i - 1];
+        order[i - 1] = order[j];
+        order[j] = t;
+      }
+    }
+    pbit_bsff_stats_t st;
+    memset(&st, 0, sizeof st);
+    double t0 = now_s();
+    pg.last_decile = -1;
+    for (uint32_t i = 0; i < n_train; i++) {
+      uint32_t k = order[i];
+      rc = pbit_bsff_train_example(b, train.pixels + (size_t)k * dim, train.labels[k],
+                                   (uint64_t)ep * n_train + i, &st, &err);
+      if (rc != PBIT_OK) goto out;
+      pg.done++;
+      if ((i + 1) % (uint32_t)run.progress_every == 0 || i + 1 == n_train)
+        progress_show(&pg, ep + 1, (uint32_t)run.epochs, i + 1, n_train,
+                      st.scored ? (double)st.score_correct / st.scored : 0, i + 1 == n_train);
+    }
+    train_s += now_s() - t0;
+    examples += n_train;
+    curve_row_t *row = &curve[ncurve];
+    row->epoch = ep + 1;
+    row->examples = examples;
+    row->seconds = train_s;
+    double ls = 0;
+    for (uint32_t l = 0; l < bc->layers; l++) ls += st.loss[l];
+    row->loss = st.examples ? ls / st.examples : 0;
+    row->train_acc = st.scored ? (double)st.score_correct / st.scored : NAN;
+    row->test_acc = NAN;
+    row->readout_acc = NAN;
+    int last = ep + 1 == (uint32_t)run.epochs;
+    if (!last && run.eval_every > 0 && (ep + 1) % (uint32_t)run.eval_every == 0) {
+      rc = evaluate(b, &test, n_eval, PBIT_BSFF_PREDICT_GOODNESS, &row->test_acc, &err);
+      if (rc == PBIT_OK && bc->readout)
+        rc = evaluate(b, &test, n_eval, PBIT_BSFF_PREDICT_READOUT, &row->readout_acc, &err);
+      if (rc != PBIT_OK) goto out;
+      if (!o.quiet)
+        fprintf(stderr, "epoch %u: test accuracy %.2f%% on %u examples\n", ep + 1,
+                100 * row->test_acc, n_eval);
+    }
+    ncurve++;
+    rc = save_checkpoint(b, bc, ep + 1, config_text, ckpt, &err);
+    if (rc != PBIT_OK) goto out;
+  }
+  /* Final evaluation on the test split. */
+  double t1 = now_s(), test_acc = 0, ro_acc = NAN;
+  rc = evaluate(b, &test, n_test, PBIT_BSFF_PREDICT_GOODNESS, &test_acc, &err);
+  if (rc == PBIT_OK && bc->readout)
+    rc = evaluate(b, &test, n_test, PBIT_BSFF_PREDICT_READOUT, &ro_acc, &err);
+  if (rc != PBIT_OK) goto out;
+  double eval_s = now_s() - t1;
+  if (ncurve > 0) {
+    curve[ncurve - 1].test_acc = test_acc;
+    curve[ncurve - 1].readout_acc = ro_acc;
+  }
+  /* Energy. */
+  energy_t e;
+  memset(&e, 0, sizeof e);
+  pbit_bsff_counters_t tc, ic;
+  rc = pbit_bsff_counters(b, 1, &tc, &err);
+  if (rc == PBIT_OK) rc = pbit_bsff_counters(b, 0, &ic, &err);
+  if (rc == PBIT_OK) rc = ledger_of(&tc, &accel, &dev, &tech, &e.train, &err);
+  if (rc == PBIT_OK) rc = ledger_of(&ic, &accel, &dev, &tech, &e.infer, &err);
+  if (rc == PBIT_OK && run.baseline) rc = baseline_energy(bc, &train, &tech, &e, &err);
+  if (rc != PBIT_OK) goto out;
+  e.per_update_pj = tc.examples
+                        ? pbit_energy_aj_to_pj(pbit_energy_ledger_sum_aj(&e.train, -1, -1)) /
+                              (double)tc.examples
+                        : 0;
+  e.per_inference_pj = ic.examples
+                           ? pbit_energy_aj_to_pj(pbit_energy_ledger_sum_aj(&e.infer, -1, -1)) /
+                                 (double)ic.examples
+                           : 0;
+  char plot_msg[200];
+  rc = write_curve(outdir, curve, ncurve, &err);
+  if (rc != PBIT_OK) goto out;
+  const char *pm = plot_curve(outdir, run.name, plot_msg, sizeof plot_msg) == 0 ? NULL : plot_msg;
+  if (pm != NULL) fprintf(stderr, "pbitsim: warning: no curve.png: %s\n", pm);
+  summary_t s = {&run, run.backend, path, pm, (uint32_t)run.epochs, n_test, n_train, test_acc,
+                 ro_acc, train_s, eval_s, tc.examples, &e, &tc, accel.clock_ns, o.resume != NULL};
+  rc = write_energy_csv(outdir, &e, &err);
+  if (rc == PBIT_OK) rc = write_summary(outdir, &s, &err);
+  if (rc != PBIT_OK) goto out;
+  printf("test accuracy      %.2f%% (goodness, %u test examples)\n", 100 * test_acc, n_test);
+  if (bc->readout) printf("readout accuracy   %.2f%%\n", 100 * ro_acc);
+  printf("energy per update  %.1f nJ (BSFF on %s, %s)\n", e.per_update_pj / 1000, run.accel,
+         run.tech);
+  if (e.baseline_per_update_pj > 0)
+    printf("baseline FF        %.1f nJ per update -> ratio %.2fx\n",
+           e.baseline_per_update_pj / 1000, e.baseline_per_update_pj / e.per_update_pj);
+  printf("energy per infer.  %.1f nJ\n", e.per_inference_pj / 1000);
+  printf("train time         %.1f s (%.0f examples/s)\n", train_s,
+         train_s > 0 ? (double)tc.examples / train_s : 0.0);
+  printf("outputs            %s/{summary.json,curve.csv,%senergy.csv,checkpoint.bin}\n", outdir,
+         pm ? "" : "curve.png,");
+out:
+  if (rc != PBIT_OK) ex = pbit_cli_report(&err);
+  pbit_bsff_destroy(b);
+  pbit_hal_close(hal);
+  pbit_dataset_free(&train);
+  pbit_dataset_free(&test);
+  free(curve);
+  free(order);
+  free(config_text);
+  return ex;
+}

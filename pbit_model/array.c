@@ -38,6 +38,7 @@ struct pbit_array {
   int32_t *code;
   double *p;
   double *rho;
+  double *nl; /* -log(rho) = dt / tau (INFINITY when rho = 0) */
   uint64_t *rate; /* expected physical flips per cycle, fixed point 2^-32 */
   uint32_t *thr0; /* threshold of P(1 | previous 0) over one cycle */
   uint32_t *thr1; /* threshold of P(1 | previous 1) over one cycle */
@@ -79,29 +80,43 @@ static inline double trans_prob(double p, double rhok, int s) {
 
 /* p, rho and expected flip rate of p-bit i at input I (noise included). */
 static void law(const pbit_array_t *a, size_t i, double input, double *p,
-                double *rho, uint64_t *rate) {
+                double *rho, double *nl, uint64_t *rate) {
   if (a->stuck[i] >= 0) {
     *p = (double)a->stuck[i];
     *rho = 1.0;
+    *nl = 0.0;
     *rate = 0;
     return;
   }
   double z = a->beta_eff * input * a->gain[i] + a->offset[i];
-  double pp = pbit_sigmoid(z);
-  double tau = pbit_correlation_time_ns(&a->dev, a->dwell[i], z);
+  /* One exp for both the sigmoid and, under the bias-dependent rate model,
+   * cosh(z / 2) = (e^(z/2) + e^(-z/2)) / 2 (pbit_correlation_time_ns). */
+  double ez = exp(-z);
+  double pp = 1.0 / (1.0 + ez);
+  double tau;
+  if (!(a->dwell[i] > 0.0)) {
+    tau = 0.0;
+  } else if (a->dev.rate_model == PBIT_RATE_BIAS_DEPENDENT) {
+    double h = sqrt(ez);
+    tau = a->dwell[i] / (h + 1.0 / h);
+  } else {
+    tau = 0.5 * a->dwell[i];
+  }
   double var = 2.0 * pp * (1.0 - pp);
   *p = pp;
   if (tau > 0.0) {
-    *rho = exp(-a->dt_ns / tau);
+    *nl = a->dt_ns / tau;
+    *rho = exp(-*nl);
     *rate = rate_fx(var * a->dt_ns / tau);
   } else {
+    *nl = INFINITY;
     *rho = 0.0;
     *rate = rate_fx(var); /* memoryless: a fresh sample every cycle */
   }
 }
 
 static void update_law(pbit_array_t *a, size_t i) {
-  law(a, i, a->input[i], &a->p[i], &a->rho[i], &a->rate[i]);
+  law(a, i, a->input[i], &a->p[i], &a->rho[i], &a->nl[i], &a->rate[i]);
   a->thr0[i] = pbit_rng_threshold(trans_prob(a->p[i], a->rho[i], 0));
   a->thr1[i] = pbit_rng_threshold(trans_prob(a->p[i], a->rho[i], 1));
 }
@@ -113,7 +128,11 @@ static void resolve(pbit_array_t *a, size_t i, uint64_t t) {
   if (a->stuck[i] >= 0) {
     a->s[i] = (uint8_t)a->stuck[i];
   } else {
-    double rhok = k == 1 ? a->rho[i] : pow(a->rho[i], (double)k);
+    /* rho^k = exp(-k dt / tau); beyond 750 it is below half the smallest
+     * subnormal: 0 without exp's slow underflow path. */
+    double rhok = k == 1                          ? a->rho[i]
+                  : (double)k * a->nl[i] > 750.0 ? 0.0
+                                                  : exp(-(double)k * a->nl[i]);
     uint32_t thr = pbit_rng_threshold(trans_prob(a->p[i], rhok, a->s[i]));
     a->s[i] = (uint8_t)pbit_rng_bernoulli(pbit_rng_u32(a->key_tr, (uint32_t)i, t), thr);
   }
@@ -139,6 +158,7 @@ static void free_all(pbit_array_t *a) {
   free(a->code);
   free(a->p);
   free(a->rho);
+  free(a->nl);
   free(a->rate);
   free(a->thr0);
   free(a->thr1);
@@ -189,6 +209,7 @@ int pbit_array_create(const pbit_device_t *dev, size_t n, double dt_ns,
   a->code = calloc(n, sizeof(int32_t));
   a->p = malloc(n * sizeof(double));
   a->rho = malloc(n * sizeof(double));
+  a->nl = malloc(n * sizeof(double));
   a->rate = malloc(n * sizeof(uint64_t));
   a->thr0 = malloc(n * sizeof(uint32_t));
   a->thr1 = malloc(n * sizeof(uint32_t));
@@ -197,7 +218,7 @@ int pbit_array_create(const pbit_device_t *dev, size_t n, double dt_ns,
   a->last = calloc(n, sizeof(uint64_t));
   a->last_read = malloc(n * sizeof(uint64_t));
   if (!a->offset || !a->gain || !a->dwell || !a->stuck || !a->input || !a->code ||
-      !a->p || !a->rho || !a->rate || !a->thr0 || !a->thr1 || !a->s || !a->prev ||
+      !a->p || !a->rho || !a->nl || !a->rate || !a->thr0 || !a->thr1 || !a->s || !a->prev ||
       !a->last || !a->last_read) {
     free_all(a);
     return pbit_error_set(err, PBIT_ERR_NOMEM, NULL, 0, 0,
@@ -330,9 +351,9 @@ static void step_noisy(pbit_array_t *a) {
     double noise = a->dev.sigma_input > 0.0
                        ? a->dev.sigma_input * pbit_rng_normal(a->key_noise, ix, c)
                        : 0.0;
-    double p, rho;
+    double p, rho, nl;
     uint64_t rate;
-    law(a, i, a->input[i] + noise + common, &p, &rho, &rate);
+    law(a, i, a->input[i] + noise + common, &p, &rho, &nl, &rate);
     uint32_t thr = pbit_rng_threshold(trans_prob(p, rho, a->s[i]));
     a->s[i] = (uint8_t)pbit_rng_bernoulli(pbit_rng_u32_ck(ck, ix), thr);
     a->expected_fx += rate;

@@ -4,7 +4,6 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include <stdio.h>
 
 #include "rng.h"
 
@@ -710,15 +709,7 @@ int pbit_bsff_train_example(pbit_bsff_t *b, const uint8_t *px, uint32_t label, u
       st->g_pos[l] += pp.g;
       st->g_neg[l] += pn.g;
     }
-    if (getenv("BSFF_DEBUG") && id % 200 == 0) {
-      double sm = 0; for (uint32_t j = 0; j < y->n_out; j++) sm += y->s[0][j];
-      fprintf(stderr, "id %llu l %u gp %.4f gn %.4f dldg %.4f s_mean %.4f lr %.4f\n", (unsigned long long)id, l, pp.g, pn.g, gp, sm / y->n_out, lr_now(b));
-    }
     make_delta(b, l, gp, y->s[0], id, 0);
-    if (getenv("BSFF_DEBUG") && id % 200 == 0) {
-      int64_t sd = 0; for (uint32_t j = 0; j < y->n_out; j++) sd += y->delta[j] < 0 ? -y->delta[j] : y->delta[j];
-      fprintf(stderr, "   mean |delta| %.3f codes\n", (double)sd / y->n_out);
-    }
     rc = update(b, l, xp, (int)label);
     if (rc != PBIT_OK) return rc;
     make_delta(b, l, gn, y->s[1], id, 1);

@@ -52,7 +52,7 @@ if [[ -n "$accel_prefix" ]]; then
 else
   failed "accel-*.yaml" "neither 'pbitsim datapath' nor accel_params next to $pbitsim"
 fi
-for file in "$corpus"/device-*.yaml "$corpus"/ising-*.yaml "${accel_files[@]}"; do
+for file in "$corpus"/device-*.yaml "$corpus"/ising-*.yaml "$corpus"/run-*.yaml "${accel_files[@]}"; do
   name=$(basename "$file")
   expect_src=$file
   [[ -f "$file.expect" ]] && expect_src=$file.expect
@@ -69,6 +69,8 @@ for file in "$corpus"/device-*.yaml "$corpus"/ising-*.yaml "${accel_files[@]}"; 
       prefix=$accel_prefix
       cmd=("${accel_tool[@]}" "$file")
       [[ $prefix == pbitsim ]] && cmd+=(--out "$out") ;;
+    run-*)
+      cmd=("$pbitsim" train --config "$file" --out "$tmp/out" --quiet) ;;
     device-*)
       cmd=("$pbitsim" sample --device "$file" --pbits 2 --z 0 --dt-ns 1 --cycles 1
            --seed 1 --out "$out") ;;

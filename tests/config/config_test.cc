@@ -2,6 +2,7 @@
 // and Ising loaders, the shipped presets and the corpus of malformed files.
 #include "../test_util.h"
 #include "config/config.h"
+#include "config/config_run.h"
 
 #include <dirent.h>
 #include <gtest/gtest.h>
@@ -179,7 +180,13 @@ TEST(ConfigCorpus, EveryFileFailsWhereItsCommentSays) {
     ASSERT_TRUE(pbit_test::ReadCorpusExpect(path, &e)) << "no '# expect: L:C text' line";
     pbit_error_t err{};
     int rc;
-    if (path.find("/device-") != std::string::npos) {
+    if (path.find("/run-") != std::string::npos) {
+      pbit_run_config_t r, before;
+      pbit_run_config_default(&r);
+      before = r;
+      rc = pbit_config_load_run(path.c_str(), &r, &err);
+      EXPECT_EQ(std::memcmp(&r, &before, sizeof(r)), 0) << "out changed on failure";
+    } else if (path.find("/device-") != std::string::npos) {
       device++;
       pbit_device_t d, before;
       pbit_device_ideal(&d);

@@ -39,6 +39,7 @@ struct pbit_array {
   double *p;
   double *rho;
   double *nl; /* -log(rho) = dt / tau (INFINITY when rho = 0) */
+  uint8_t *stale; /* rho, thr0, thr1 not yet computed for the current law */
   uint64_t *rate; /* expected physical flips per cycle, fixed point 2^-32 */
   uint32_t *thr0; /* threshold of P(1 | previous 0) over one cycle */
   uint32_t *thr1; /* threshold of P(1 | previous 1) over one cycle */
@@ -59,7 +60,8 @@ struct pbit_array {
 static inline uint64_t rate_fx(double rate) {
   if (!(rate > 0.0)) return 0;
   if (rate > 2147483648.0) rate = 2147483648.0;
-  return (uint64_t)llround(rate * 4294967296.0);
+  /* rate > 0: round half up, as llround does for positive values. */
+  return (uint64_t)(rate * 4294967296.0 + 0.5);
 }
 
 double pbit_sigmoid(double z) { return 1.0 / (1.0 + exp(-z)); }
@@ -80,10 +82,9 @@ static inline double trans_prob(double p, double rhok, int s) {
 
 /* p, rho and expected flip rate of p-bit i at input I (noise included). */
 static void law(const pbit_array_t *a, size_t i, double input, double *p,
-                double *rho, double *nl, uint64_t *rate) {
+                double *nl, uint64_t *rate) {
   if (a->stuck[i] >= 0) {
     *p = (double)a->stuck[i];
-    *rho = 1.0;
     *nl = 0.0;
     *rate = 0;
     return;
@@ -106,38 +107,52 @@ static void law(const pbit_array_t *a, size_t i, double input, double *p,
   *p = pp;
   if (tau > 0.0) {
     *nl = a->dt_ns / tau;
-    *rho = exp(-*nl);
     *rate = rate_fx(var * a->dt_ns / tau);
   } else {
     *nl = INFINITY;
-    *rho = 0.0;
     *rate = rate_fx(var); /* memoryless: a fresh sample every cycle */
   }
 }
 
 static void update_law(pbit_array_t *a, size_t i) {
-  law(a, i, a->input[i], &a->p[i], &a->rho[i], &a->nl[i], &a->rate[i]);
-  a->thr0[i] = pbit_rng_threshold(trans_prob(a->p[i], a->rho[i], 0));
-  a->thr1[i] = pbit_rng_threshold(trans_prob(a->p[i], a->rho[i], 1));
+  law(a, i, a->input[i], &a->p[i], &a->nl[i], &a->rate[i]);
+  a->stale[i] = 1;
 }
 
-/* Brings p-bit i from cycle last[i] to cycle t under its current input. */
-static void resolve(pbit_array_t *a, size_t i, uint64_t t) {
+/* The one-cycle quantities of p-bit i (rho = exp(-dt / tau) and the two
+ * thresholds), computed when first needed: a p-bit read only after many
+ * cycles never needs them. */
+static inline void fresh(pbit_array_t *a, size_t i) {
+  if (!a->stale[i]) return;
+  a->rho[i] = exp(-a->nl[i]);
+  a->thr0[i] = pbit_rng_threshold(trans_prob(a->p[i], a->rho[i], 0));
+  a->thr1[i] = pbit_rng_threshold(trans_prob(a->p[i], a->rho[i], 1));
+  a->stale[i] = 0;
+}
+
+/* Brings p-bit i from cycle last[i] to cycle t under its current input;
+ * ck = pbit_rng_counter_key(key_tr, t). */
+static void resolve_ck(pbit_array_t *a, size_t i, uint64_t t, uint64_t ck) {
   uint64_t k = t - a->last[i];
   if (k == 0) return;
   if (a->stuck[i] >= 0) {
     a->s[i] = (uint8_t)a->stuck[i];
   } else {
-    /* rho^k = exp(-k dt / tau); beyond 750 it is below half the smallest
-     * subnormal: 0 without exp's slow underflow path. */
-    double rhok = k == 1                          ? a->rho[i]
-                  : (double)k * a->nl[i] > 750.0 ? 0.0
-                                                  : exp(-(double)k * a->nl[i]);
+    /* rho^k = exp(-k dt / tau). Beyond k dt / tau = 40 it is below 4.3e-18,
+     * eight orders under the 2^-31 resolution of the Bernoulli threshold:
+     * the state is a fresh draw from p (no exp call). */
+    double x = (double)k * a->nl[i];
+    if (k == 1) fresh(a, i);
+    double rhok = k == 1 ? a->rho[i] : x > 40.0 ? 0.0 : exp(-x);
     uint32_t thr = pbit_rng_threshold(trans_prob(a->p[i], rhok, a->s[i]));
-    a->s[i] = (uint8_t)pbit_rng_bernoulli(pbit_rng_u32(a->key_tr, (uint32_t)i, t), thr);
+    a->s[i] = (uint8_t)pbit_rng_bernoulli(pbit_rng_u32_ck(ck, (uint32_t)i), thr);
   }
   a->expected_fx += (unsigned __int128)a->rate[i] * k;
   a->last[i] = t;
+}
+
+static void resolve(pbit_array_t *a, size_t i, uint64_t t) {
+  if (t != a->last[i]) resolve_ck(a, i, t, pbit_rng_counter_key(a->key_tr, t));
 }
 
 /* Read bookkeeping of p-bit i at the current cycle (state already resolved). */
@@ -159,6 +174,7 @@ static void free_all(pbit_array_t *a) {
   free(a->p);
   free(a->rho);
   free(a->nl);
+  free(a->stale);
   free(a->rate);
   free(a->thr0);
   free(a->thr1);
@@ -210,6 +226,7 @@ int pbit_array_create(const pbit_device_t *dev, size_t n, double dt_ns,
   a->p = malloc(n * sizeof(double));
   a->rho = malloc(n * sizeof(double));
   a->nl = malloc(n * sizeof(double));
+  a->stale = calloc(n, 1);
   a->rate = malloc(n * sizeof(uint64_t));
   a->thr0 = malloc(n * sizeof(uint32_t));
   a->thr1 = malloc(n * sizeof(uint32_t));
@@ -218,7 +235,7 @@ int pbit_array_create(const pbit_device_t *dev, size_t n, double dt_ns,
   a->last = calloc(n, sizeof(uint64_t));
   a->last_read = malloc(n * sizeof(uint64_t));
   if (!a->offset || !a->gain || !a->dwell || !a->stuck || !a->input || !a->code ||
-      !a->p || !a->rho || !a->nl || !a->rate || !a->thr0 || !a->thr1 || !a->s || !a->prev ||
+      !a->p || !a->rho || !a->nl || !a->stale || !a->rate || !a->thr0 || !a->thr1 || !a->s || !a->prev ||
       !a->last || !a->last_read) {
     free_all(a);
     return pbit_error_set(err, PBIT_ERR_NOMEM, NULL, 0, 0,
@@ -351,9 +368,10 @@ static void step_noisy(pbit_array_t *a) {
     double noise = a->dev.sigma_input > 0.0
                        ? a->dev.sigma_input * pbit_rng_normal(a->key_noise, ix, c)
                        : 0.0;
-    double p, rho, nl;
+    double p, nl;
     uint64_t rate;
-    law(a, i, a->input[i] + noise + common, &p, &rho, &nl, &rate);
+    law(a, i, a->input[i] + noise + common, &p, &nl, &rate);
+    double rho = exp(-nl);
     uint32_t thr = pbit_rng_threshold(trans_prob(p, rho, a->s[i]));
     a->s[i] = (uint8_t)pbit_rng_bernoulli(pbit_rng_u32_ck(ck, ix), thr);
     a->expected_fx += rate;
@@ -376,9 +394,10 @@ int pbit_array_advance(pbit_array_t *a, uint64_t cycles) {
 int pbit_array_read(pbit_array_t *a, size_t first, size_t count,
                     uint8_t *states) {
   if (check_range(a, first, count, states) != PBIT_OK) return PBIT_ERR_ARG;
+  uint64_t ck = pbit_rng_counter_key(a->key_tr, a->now);
   for (size_t j = 0; j < count; j++) {
     size_t i = first + j;
-    resolve(a, i, a->now);
+    resolve_ck(a, i, a->now, ck);
     note_read(a, i);
     states[j] = a->s[i];
   }
@@ -437,6 +456,7 @@ int pbit_array_run(pbit_array_t *a, uint64_t cycles, uint8_t *trace,
     }
     return PBIT_OK;
   }
+  for (size_t i = 0; i < a->n; i++) fresh(a, i);
   uint8_t *rows = trace != NULL ? trace + stride : NULL;
   size_t nblocks = (a->n + PBIT_BLOCK - 1) / PBIT_BLOCK;
   uint64_t flips = 0;
@@ -487,5 +507,5 @@ double pbit_array_probability(const pbit_array_t *a, size_t i) {
 }
 
 double pbit_array_rho(const pbit_array_t *a, size_t i) {
-  return (a != NULL && i < a->n) ? a->rho[i] : NAN;
+  return (a != NULL && i < a->n) ? exp(-a->nl[i]) : NAN; /* = rho once fresh */
 }

@@ -68,9 +68,8 @@ all: $(ALL_TARGETS) ## build every program (default)
 deps: ## install missing Debian packages and data (root), else print the command
 	@bash scripts/setup.sh
 
-run: deps all ## set up, build, run the main job on the default config
-	$(BUILD)/bin/pbitsim sample --device smtj-fast --pbits 8 --z 0.5 --dt-ns 1 \
-	  --cycles 20000 --seed 1 --out $(BUILD)/run/sample.csv --summary
+run: deps all ## set up, build, train BSFF on the default config (runs/default/)
+	$(BUILD)/bin/pbitsim train --config configs/default.yaml --out runs/default
 
 test: deps all $(TEST_TARGETS) ## build and run every test (unit, sanitizer, CLI)
 	@bash tests/run_suites.sh $(BUILD)

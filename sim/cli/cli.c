@@ -101,7 +101,7 @@ int pbit_cli_resolve_config(const char *kind, const char *arg, char *out,
                         kind, arg, kind, arg);
 }
 
-static int make_parents(const char *path) {
+int pbit_cli_make_parents(const char *path) {
   char buf[1024];
   snprintf(buf, sizeof(buf), "%s", path);
   for (char *p = buf + 1; *p != '\0'; p++) {
@@ -127,7 +127,7 @@ int pbit_outfile_open(pbit_outfile_t *of, const char *path, pbit_error_t *err) {
   if (lstat(path, &st) == 0 && !S_ISREG(st.st_mode))
     return pbit_error_set(err, PBIT_ERR_ARG, path, 0, 0,
                           "output exists and is not a regular file");
-  if (make_parents(path) != 0)
+  if (pbit_cli_make_parents(path) != 0)
     return pbit_error_set(err, PBIT_ERR_IO, path, 0, 0,
                           "cannot create parent directory: %s", strerror(errno));
   of->fp = fopen(of->tmp, "w");

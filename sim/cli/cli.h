@@ -38,6 +38,9 @@ int pbit_cli_parse_double(const char *s, double *out);
 int pbit_cli_resolve_config(const char *kind, const char *arg, char *out,
                             size_t len, pbit_error_t *err);
 
+/* Creates the directories above path (mkdir -p of its dirname); 0 or -1. */
+int pbit_cli_make_parents(const char *path);
+
 /* Output file that only appears when complete. */
 typedef struct {
   FILE *fp;

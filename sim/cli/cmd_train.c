@@ -240,9 +240,14 @@ static void progress_show(progress_t *p, uint32_t epoch, uint32_t epochs, uint64
   int fill = (int)(20 * in_epoch / (epoch_n ? epoch_n : 1));
   for (int i = 0; i < 20; i++) bar[i] = i < fill ? '#' : '.';
   bar[20] = '\0';
-  fprintf(stderr, "%sepoch %u/%u [%s] %llu/%llu  %.0f ex/s  ETA %dm%02ds  train acc %.1f%%%s",
+  char tail[64];
+  if (acc >= 0)
+    snprintf(tail, sizeof tail, "train acc %.1f%%", 100 * acc);
+  else
+    snprintf(tail, sizeof tail, "loss %.4f", -acc);
+  fprintf(stderr, "%sepoch %u/%u [%s] %llu/%llu  %.0f ex/s  ETA %dm%02ds  %s%s",
           p->tty ? "\r" : "", epoch, epochs, bar, (unsigned long long)in_epoch,
-          (unsigned long long)epoch_n, rate, (int)eta / 60, (int)eta % 60, 100 * acc,
+          (unsigned long long)epoch_n, rate, (int)eta / 60, (int)eta % 60, tail,
           p->tty && !final ? "" : "\n");
   fflush(stderr);
 }
@@ -638,6 +643,10 @@ int pbit_cli_train(int argc, char **argv) {
     rc = pbit_error_set(&err, PBIT_ERR_IO, path, 0, 0, "cannot read the config");
     goto out;
   }
+  if (o.trace != NULL && pbit_cli_make_parents(o.trace) != 0) {
+    rc = pbit_error_set(&err, PBIT_ERR_IO, o.trace, 0, 0, "cannot create its directory");
+    goto out;
+  }
   rc = pbit_hal_open(&hc, &hal, &err);
   if (rc == PBIT_OK) rc = pbit_bsff_create(hal, bc, &b, &err);
   if (rc != PBIT_OK) goto out;
@@ -685,8 +694,14 @@ int pbit_cli_train(int argc, char **argv) {
       if (rc != PBIT_OK) goto out;
       pg.done++;
       if ((i + 1) % (uint32_t)run.progress_every == 0 || i + 1 == n_train)
-        progress_show(&pg, ep + 1, (uint32_t)run.epochs, i + 1, n_train,
-                      st.scored ? (double)st.score_correct / st.scored : 0, i + 1 == n_train);
+      {
+        double ls = 0;
+        for (uint32_t l = 0; l < bc->layers; l++) ls += st.loss[l];
+        /* running accuracy of the scoring pass, else (negated) the loss */
+        double shown = st.scored ? (double)st.score_correct / st.scored
+                                 : -(st.examples ? ls / st.examples : 0);
+        progress_show(&pg, ep + 1, (uint32_t)run.epochs, i + 1, n_train, shown, i + 1 == n_train);
+      }
     }
     train_s += now_s() - t0;
     examples += n_train;

@@ -1,0 +1,145 @@
+#!/usr/bin/env bash
+# pbitsim train (shared/spec/cli.md, docs/firmware.md) on the co-simulation
+# slice configs/cosim-small.yaml:
+#  - model, rtl and systemc give bit-identical weights (checkpoint.bin), the
+#    same energy ledger and the same summary.json apart from timing fields;
+#  - so do model and rtl on 200 examples of the default 784-500-500 network;
+#  - summary.json has the contract's fields and its breakdown adds up;
+#  - --trace writes a VCD (rtl) and nothing is written without it;
+#  - resume continues a run; a checkpoint of another network is refused;
+#  - bad data and bad options exit 2 with the file named, leaving nothing.
+# Needs Fashion-MNIST (scripts/setup.sh installs it): skipped without it.
+# Usage: tests/cli/train_test.sh <path to pbitsim> (from the repo root)
+set -u
+PBITSIM=${1:?usage: train_test.sh <pbitsim>}
+TMP=$(mktemp -d)
+trap 'rm -rf "$TMP"' EXIT
+PASS=0
+FAIL=0
+ok() { PASS=$((PASS + 1)); }
+bad() {
+  FAIL=$((FAIL + 1))
+  echo "FAIL: $*"
+}
+expect() {
+  local code=$1 name=$2
+  shift 3
+  "$PBITSIM" "$@" >"$TMP/out" 2>"$TMP/err"
+  local rc=$?
+  if [[ $rc -eq $code ]]; then ok; else bad "$name: exit $rc, want $code ($(head -c 400 "$TMP/err"))"; fi
+}
+stderr_has() { grep -qE -- "$2" "$TMP/err" && ok || bad "$1: stderr lacks '$2': $(head -c 300 "$TMP/err")"; }
+
+FMNIST=${PBITSIM_FASHION_DIR:-/usr/share/datasets/fashion-mnist}
+if [[ ! -f $FMNIST/train-images-idx3-ubyte.gz && ! -f $FMNIST/train-images-idx3-ubyte ]]; then
+  echo "SKIPPED: Fashion-MNIST not found in $FMNIST (run scripts/setup.sh or make deps)"
+  echo "pbitsim train: 0 passed, 0 failed (skipped: no data set)"
+  exit 0
+fi
+CFG=configs/cosim-small.yaml
+PY=/usr/bin/python3
+
+# ---- three backends, one result
+for be in model rtl systemc; do
+  expect 0 "train $be" -- train --config "$CFG" --backend "$be" --out "$TMP/$be" --quiet
+done
+for be in rtl systemc; do
+  cmp -s "$TMP/model/checkpoint.bin" "$TMP/$be/checkpoint.bin" && ok ||
+    bad "$be: checkpoint.bin (weights) differ from model"
+  cmp -s "$TMP/model/energy.csv" "$TMP/$be/energy.csv" && ok ||
+    bad "$be: energy.csv differs from model"
+  # curve.csv without its seconds column
+  diff <(cut -d, -f1,2,4- "$TMP/model/curve.csv") <(cut -d, -f1,2,4- "$TMP/$be/curve.csv") >/dev/null &&
+    ok || bad "$be: curve.csv differs from model"
+  $PY - "$TMP/model/summary.json" "$TMP/$be/summary.json" <<'EOF' && ok || bad "$be: summary.json differs from model (non-timing fields)"
+import json, sys
+a, b = (json.load(open(p)) for p in sys.argv[1:3])
+timing = {"train_seconds", "eval_seconds", "samples_per_second", "backend"}
+diff = [k for k in set(a) | set(b) if k not in timing and a.get(k) != b.get(k)]
+if diff:
+    print("differ:", diff)
+    sys.exit(1)
+EOF
+done
+
+# ---- the default network (784-500-500, K = 4) on a 200-example slice:
+# the verilated RTL reproduces the model's weights bit for bit
+for be in model rtl; do
+  expect 0 "default slice $be" -- train --config configs/default.yaml --backend "$be" \
+    --train-limit 200 --test-limit 20 --out "$TMP/d_$be" --quiet
+done
+cmp -s "$TMP/d_model/checkpoint.bin" "$TMP/d_rtl/checkpoint.bin" && ok ||
+  bad "default slice: rtl weights differ from model"
+cmp -s "$TMP/d_model/energy.csv" "$TMP/d_rtl/energy.csv" && ok ||
+  bad "default slice: rtl energy ledger differs from model"
+
+# ---- the contract's fields; the breakdown adds up to the total
+$PY - "$TMP/model/summary.json" <<'EOF' && ok || bad "summary.json fields"
+import json, math, sys
+s = json.load(open(sys.argv[1]))
+need = ["algorithm", "dataset", "backend", "epochs", "test_accuracy", "train_seconds",
+        "samples_per_second", "energy_per_update_pj", "energy_breakdown_pj",
+        "baseline_energy_per_update_pj", "energy_ratio"]
+missing = [k for k in need if k not in s]
+assert not missing, missing
+assert s["algorithm"] == "bsff" and s["dataset"] == "fashion-mnist", s
+assert 0 <= s["test_accuracy"] <= 1
+assert s["test_examples"] == 32 and s["train_examples"] == 48
+total = s["energy_per_update_pj"]
+parts = sum(s["energy_breakdown_pj"].values())
+assert total > 0 and abs(parts - total) <= 1e-5 * len(s["energy_breakdown_pj"]) + 1e-9 * total, (parts, total)
+phases = sum(s["energy_by_phase_pj"].values())
+assert abs(phases - total) <= 1e-5 * len(s["energy_by_phase_pj"]) + 1e-9 * total, (phases, total)
+assert math.isclose(s["energy_ratio"], s["baseline_energy_per_update_pj"] / total, rel_tol=1e-5)
+EOF
+[[ -s $TMP/model/curve.csv && $(wc -l <"$TMP/model/curve.csv") -eq 2 ]] && ok || bad "curve.csv rows"
+if command -v gnuplot >/dev/null; then
+  head -c 8 "$TMP/model/curve.png" | od -An -c | grep -q 'P   N   G' && ok || bad "curve.png is not a PNG"
+fi
+# energy.csv rows add up to the summary's total (pJ per update x examples)
+$PY - "$TMP/model/energy.csv" "$TMP/model/summary.json" <<'EOF' && ok || bad "energy.csv total"
+import csv, json, sys
+rows = list(csv.DictReader(open(sys.argv[1])))
+s = json.load(open(sys.argv[2]))
+tot = sum(float(r["pj_total"]) for r in rows)
+per = tot / s["train_examples"]
+assert abs(per - s["energy_per_update_pj"]) <= 1e-6 * per + 1e-3, (per, s["energy_per_update_pj"])
+EOF
+ls "$TMP/model" | grep -qE '\.vcd|\.fst|\.tmp' && bad "files left besides the outputs: $(ls "$TMP/model")" || ok
+
+# ---- waveforms
+expect 0 "trace rtl" -- train --config "$CFG" --backend rtl --train-limit 4 --test-limit 2 \
+  --out "$TMP/tr" --trace "$TMP/tr/wave.vcd" --quiet
+if [[ -s $TMP/tr/wave.vcd ]] && grep -q '\$enddefinitions' "$TMP/tr/wave.vcd" &&
+  grep -q '\$timescale' "$TMP/tr/wave.vcd"; then ok; else bad "trace: no valid VCD header"; fi
+expect 2 "trace on model" -- train --config "$CFG" --backend model --out "$TMP/tm" \
+  --trace "$TMP/tm/w.vcd" --quiet
+stderr_has "trace on model" "waveforms"
+
+# ---- resume
+expect 0 "resume" -- train --config "$CFG" --epochs 2 --resume "$TMP/model/checkpoint.bin" \
+  --out "$TMP/res" --quiet
+[[ $(tail -n 1 "$TMP/res/curve.csv" | cut -d, -f1) == 2 && $(wc -l <"$TMP/res/curve.csv") -eq 2 ]] &&
+  ok || bad "resume: curve should hold epoch 2 only: $(cat "$TMP/res/curve.csv")"
+sed 's/layers: \[32, 32\]/layers: [32, 16]/' "$CFG" >"$TMP/other.yaml"
+expect 2 "resume other network" -- train --config "$TMP/other.yaml" \
+  --resume "$TMP/model/checkpoint.bin" --out "$TMP/res2" --quiet
+stderr_has "resume other network" "network.layers"
+[[ ! -e $TMP/res2/summary.json ]] && ok || bad "refused resume left a summary"
+
+# ---- bad data, bad options
+mkdir -p "$TMP/fm"
+cp "$FMNIST"/t10k-* "$TMP/fm/" 2>/dev/null
+head -c 5000 "$FMNIST/train-images-idx3-ubyte.gz" >"$TMP/fm/train-images-idx3-ubyte.gz"
+cp "$FMNIST/train-labels-idx1-ubyte.gz" "$TMP/fm/"
+PBITSIM_FASHION_DIR=$TMP/fm "$PBITSIM" train --config "$CFG" --out "$TMP/bd" --quiet >"$TMP/out" 2>"$TMP/err"
+[[ $? -eq 2 ]] && ok || bad "truncated data: exit code"
+stderr_has "truncated data" "train-images-idx3-ubyte"
+[[ ! -e $TMP/bd ]] && ok || bad "truncated data left outputs: $(ls "$TMP/bd")"
+expect 2 "unknown option" -- train --config "$CFG" --bogus 1
+expect 2 "missing config" -- train --out "$TMP/x"
+expect 2 "bad backend" -- train --config "$CFG" --backend fpga
+expect 0 "help" -- train --help
+
+echo "pbitsim train: $PASS passed, $FAIL failed"
+[[ $FAIL -eq 0 ]]

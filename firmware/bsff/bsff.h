@@ -15,8 +15,10 @@
  * Fixed point: weights are codes of weight_bits with frac_bits fractional
  * bits (w = code * 2^-frac_bits); the DAC code is the accumulator shifted
  * right by dac_shift; the p-bit input per DAC code step is therefore
- * input_lsb = beta * 2^(dac_shift - frac_bits) (pbit_bsff_input_lsb), which
- * the HAL must be opened with.
+ * input_lsb = beta * 2^(dac_shift - frac_bits) (pbit_bsff_input_lsb) in
+ * units of the sigmoid argument; the HAL is opened with that divided by the
+ * device's effective beta (pbit_device_beta_eff), so that a p-bit's
+ * argument is z.
  *
  * One training example (online, the hardware default):
  *   1. negative label: uniform among the wrong ones, or "hard": drawn with

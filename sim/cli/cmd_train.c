@@ -633,7 +633,10 @@ int pbit_cli_train(int argc, char **argv) {
   hc.accel = accel;
   hc.device = dev;
   hc.max_copies = bc->copies;
-  hc.input_lsb = pbit_bsff_input_lsb(bc);
+  /* One DAC code step moves the p-bit's sigmoid argument by the firmware's
+   * z per code: divide out the device's effective beta (its convention,
+   * beta and temperature) so that hardware and reference modes agree. */
+  hc.input_lsb = pbit_bsff_input_lsb(bc) / pbit_device_beta_eff(&dev);
   hc.seed = (uint64_t)run.seed;
   hc.dt_ns = run.dt_ns;
   hc.tiles = bc->layers;

@@ -73,7 +73,7 @@ struct Rig {
     pbit_device_ideal(&hc.device);
     if (pbit_config_load_device(dev.c_str(), &hc.device, &err) != PBIT_OK) return -1;
     hc.max_copies = c.copies;
-    hc.input_lsb = pbit_bsff_input_lsb(&c);
+    hc.input_lsb = pbit_bsff_input_lsb(&c) / pbit_device_beta_eff(&hc.device);
     hc.seed = c.seed;
     hc.tiles = tiles ? tiles : c.layers;
     if (pbit_hal_open(&hc, &hal, &err) != PBIT_OK) return -1;

@@ -314,6 +314,11 @@ static int baseline_energy(const pbit_bsff_config_t *bc, const pbit_dataset_t *t
   fc.classes = bc->classes;
   fc.layers = bc->layers;
   for (uint32_t l = 0; l < bc->layers; l++) fc.units[l] = bc->units[l];
+  /* Same work per example as the BSFF run: the same negatives (a hard
+   * negative costs both a scoring pass over the labels) and a readout only
+   * if BSFF trains one. */
+  fc.negatives = bc->negatives == PBIT_BSFF_NEG_HARD ? PBIT_FF_NEG_HARD : PBIT_FF_NEG_RANDOM;
+  fc.readout = bc->readout;
   fc.threads = 1;
   fc.seed = bc->seed;
   pbit_ff_t *ff = NULL;

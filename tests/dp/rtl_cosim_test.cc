@@ -6,6 +6,7 @@
 // DAC input (ideal device).
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <iterator>
@@ -14,6 +15,7 @@
 #include <tuple>
 #include <vector>
 
+#include "array.h"
 #include "hal_common.h"
 
 namespace {
@@ -224,6 +226,86 @@ TEST(CosimHal, RtlPbitMeanFollowsSigmoidOfDacInput) {
   std::printf("[ cosim   ] RTL p-bit means vs sigmoid: %d informative units, "
               "worst %.2f SE (unit %d)\n",
               distinct, worst, worst_unit);
+}
+
+// ... and consecutive states are correlated as the flip rate says: the lag-1
+// autocorrelation of every p-bit over T cycles against exp(-dt / tau_c(z)),
+// tau_c from the device's rate model at that p-bit's input (smtj-fast
+// without variation; dwell 8 ns on the 2 ns clock of `tiny`).
+TEST(CosimHal, RtlPbitAutocorrelationFollowsFlipRate) {
+  pbit_dp_params_t p;
+  pbit_device_t dev;
+  ASSERT_TRUE(haltest::LoadAccel("tiny", &p));
+  ASSERT_TRUE(haltest::LoadDevice("smtj-fast", &dev));
+  dev.sigma_offset = dev.sigma_gain = dev.sigma_log_tau = 0;
+  dev.dwell_ns = 8.0;
+  std::mt19937_64 rng(12);
+  const uint32_t K = 2, T = 6000;
+  Layer l = haltest::RandomLayer(p, 48, 16, K, T, rng);
+  const double lsb = 0.1;
+  pbit_hal_config_t cfg{};
+  cfg.backend = "rtl";
+  cfg.accel = p;
+  cfg.device = dev;
+  cfg.max_copies = K;
+  cfg.input_lsb = lsb;
+  cfg.seed = 77;
+  pbit_hal_t *h = nullptr;
+  pbit_error_t err;
+  ASSERT_EQ(pbit_hal_open(&cfg, &h, &err), PBIT_OK) << err.msg;
+  pbit_fw_layer_t lv = l.View();
+  ASSERT_EQ(pbit_fw_layer_load(h, &lv), PBIT_HAL_OK) << pbit_hal_error(h);
+  std::vector<int32_t> dac(l.n_out);
+  std::vector<uint8_t> states(static_cast<size_t>(T) * l.n_out * K);
+  pbit_fw_step_out_t o{};
+  o.dac = dac.data();
+  o.states = states.data();
+  auto x = haltest::RandomInput(l.n_in, 0.5, rng);
+  ASSERT_EQ(pbit_fw_layer_step(h, &lv, x.data(), nullptr, &o), PBIT_HAL_OK)
+      << pbit_hal_error(h);
+  pbit_hal_close(h);
+  const double beta = pbit_device_beta_eff(&dev), dt = p.clock_ns;
+  const uint32_t skip = 50;  // the transient after the input change
+  int informative = 0;
+  double worst = 0, lo = 1, hi = 0;
+  for (uint32_t j = 0; j < l.n_out; j++) {
+    for (uint32_t k = 0; k < K; k++) {
+      double z = beta * (dac[j] + l.offsets[k]) * lsb;
+      double q = 1.0 / (1.0 + std::exp(-z));
+      if (q < 0.05 || q > 0.95) continue;  // too few flips to measure
+      double rho = std::exp(-dt / pbit_correlation_time_ns(&dev, dev.dwell_ns, z));
+      double m = 0;
+      const size_t n = T - skip;
+      auto s = [&](size_t t) {
+        return static_cast<double>(states[(t * l.n_out + j) * K + k]);
+      };
+      for (size_t t = skip; t < T; t++) m += s(t);
+      m /= n;
+      double c0 = 0, c1 = 0;
+      for (size_t t = skip; t < T; t++) c0 += (s(t) - m) * (s(t) - m);
+      for (size_t t = skip; t + 1 < T; t++) c1 += (s(t) - m) * (s(t + 1) - m);
+      double r = c1 / c0;
+      // A two-state Markov chain with flip probabilities a = q (1 - rho)
+      // from 0 and b = (1 - q)(1 - rho) from 1 has rho = 1 - a - b; the
+      // estimate's variance is that of a-hat + b-hat (binomial, over the
+      // about n (1 - q) and n q visits): (1 - rho^2) / n at q = 1/2, larger
+      // for skewed p-bits.
+      double a = q * (1 - rho), b = (1 - q) * (1 - rho);
+      double se = std::sqrt((a * (1 - a) / (1 - q) + b * (1 - b) / q) / n);
+      double zscore = std::fabs(r - rho) / se;
+      worst = std::max(worst, zscore);
+      lo = std::min(lo, rho);
+      hi = std::max(hi, rho);
+      EXPECT_LT(zscore, 5.0) << "unit " << j << " copy " << k << " z " << z << " r " << r
+                             << " expected " << rho;
+      informative++;
+    }
+  }
+  EXPECT_GE(informative, 6);
+  EXPECT_LT(lo, hi - 0.05) << "inputs too alike to test the rate model";
+  std::printf("[ cosim   ] RTL p-bit lag-1 autocorrelation vs exp(-dt/tau_c): %d p-bits, "
+              "rho %.2f..%.2f, worst %.2f SE\n",
+              informative, lo, hi, worst);
 }
 
 } // namespace

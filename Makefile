@@ -81,7 +81,7 @@ LINT_C := $(wildcard pbit_model/*.c sim/*/*.c bench/*.c)
 lint: ## cppcheck + clang-tidy on the C sources
 	cppcheck --quiet --error-exitcode=1 --std=c11 --enable=warning,performance,portability \
 	  --inline-suppr --suppress=missingIncludeSystem -Ipbit_model -Isim -Ifirmware $(LINT_C)
-	clang-tidy --quiet $(LINT_C) -- -std=c11 -Ipbit_model -Isim -Ifirmware -D_DEFAULT_SOURCE
+	clang-tidy --quiet $(LINT_C) -- -std=c11 -Ipbit_model -Isim -Ifirmware -Isim/hal -D_DEFAULT_SOURCE
 	@echo "make lint: clean"
 
 format: ## clang-format every C/C++ source in place

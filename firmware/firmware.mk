@@ -23,8 +23,8 @@ ALL_TARGETS += $(BUILD)/bin/ff_train
 lint: lint-firmware
 lint-firmware:
 	cppcheck --quiet --error-exitcode=1 --std=c11 --enable=warning,performance,portability \
-	  --inline-suppr --suppress=missingIncludeSystem -Ipbit_model -Ifirmware $(FF_SRCS)
-	clang-tidy --quiet $(FF_SRCS) -- -std=c11 -Ipbit_model -Ifirmware -D_DEFAULT_SOURCE -fopenmp
+	  --inline-suppr --suppress=missingIncludeSystem -Ipbit_model -Ifirmware -Isim $(FF_SRCS) $(BSFF_SRCS)
+	clang-tidy --quiet $(FF_SRCS) $(BSFF_SRCS) -- -std=c11 -Ipbit_model -Ifirmware -Isim -D_DEFAULT_SOURCE -fopenmp
 
 # firmware/bsff/: the BSFF trainer over the HAL (libpbit_bsff.a).
 BSFF_SRCS := $(wildcard firmware/bsff/*.c)

@@ -77,8 +77,8 @@ static int parse(int argc, char **argv, opts_t *o) {
     }
   }
   if (o->config == NULL) return pbit_cli_usage("train", "missing --config");
-  if (o->backend != NULL && strcmp(o->backend, "model") && strcmp(o->backend, "rtl") &&
-      strcmp(o->backend, "systemc"))
+  if (o->backend != NULL && strcmp(o->backend, "model") != 0 && strcmp(o->backend, "rtl") != 0 &&
+      strcmp(o->backend, "systemc") != 0)
     return pbit_cli_usage("train", "unknown backend '%s' (model, rtl, systemc)", o->backend);
   return PBIT_EXIT_OK;
 }

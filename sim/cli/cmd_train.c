@@ -439,7 +439,7 @@ static void json_breakdown(FILE *f, const pbit_energy_ledger_t *l, double per, i
   int first = 1;
   fputc('{', f);
   for (int k = 0; k < n; k++) {
-    int64_t aj = by_phase ? pbit_energy_ledger_sum_aj(l, -1, k) : pbit_energy_ledger_sum_aj(l, k, -1);
+    pbit_energy_aj_t aj = by_phase ? pbit_energy_ledger_sum_aj(l, -1, k) : pbit_energy_ledger_sum_aj(l, k, -1);
     if (aj == 0) continue;
     fprintf(f, "%s\"%s\": %.6f", first ? "" : ", ",
             by_phase ? pbit_energy_phase_name(k) : pbit_energy_component_name(k),

@@ -100,7 +100,7 @@ int pbit_energy_ledger_add(pbit_energy_ledger_t *l, int component, int phase, co
     return PBIT_FAIL(err, PBIT_ERR_ARG, NULL, 0, 0, "%s: pj_each = %g must be finite and >= 0",
                      action, pj_each);
   double aj = (double)count * pj_each * 1e6;
-  if (!(aj < 9.2e18))
+  if (!(aj < PBIT_ENERGY_MAX_AJ))
     return PBIT_FAIL(err, PBIT_ERR_ARG, NULL, 0, 0, "%s: %g pJ exceeds the ledger's range", action,
                      aj * 1e-6);
   if (l->n >= PBIT_ENERGY_MAX_ENTRIES)
@@ -114,12 +114,14 @@ int pbit_energy_ledger_add(pbit_energy_ledger_t *l, int component, int phase, co
   e->count = count;
   e->pj_each = pj_each;
   snprintf(e->source, sizeof(e->source), "%s", source);
-  e->aj = llround(aj);
+  /* Rounded once, half away from zero; beyond 2^53 a double is an integer. */
+  e->aj = aj < 9.0e18 ? (pbit_energy_aj_t)llround(aj) : (pbit_energy_aj_t)aj;
   return PBIT_OK;
 }
 
-int64_t pbit_energy_ledger_sum_aj(const pbit_energy_ledger_t *l, int component, int phase) {
-  int64_t s = 0;
+pbit_energy_aj_t pbit_energy_ledger_sum_aj(const pbit_energy_ledger_t *l, int component,
+                                           int phase) {
+  pbit_energy_aj_t s = 0;
   if (l == NULL) return 0;
   for (size_t i = 0; i < l->n; i++)
     if ((component < 0 || l->e[i].component == component) && (phase < 0 || l->e[i].phase == phase))
@@ -127,7 +129,11 @@ int64_t pbit_energy_ledger_sum_aj(const pbit_energy_ledger_t *l, int component, 
   return s;
 }
 
-double pbit_energy_aj_to_pj(int64_t aj) { return (double)aj * 1e-6; }
+double pbit_energy_aj_to_pj(pbit_energy_aj_t aj) {
+  /* Integer and fractional pJ apart, so that the double is the nearest. */
+  pbit_energy_aj_t q = aj / 1000000, r = aj % 1000000;
+  return (double)q + (double)r * 1e-6;
+}
 
 /* Adds an entry unless count is 0. */
 static int put(pbit_energy_ledger_t *l, int comp, int phase, const char *action, uint64_t count,
@@ -305,10 +311,20 @@ int pbit_energy_add_ff(pbit_energy_ledger_t *l, const pbit_ff_counters_t *c,
 /* ---- writers ----------------------------------------------------------------- */
 
 /* Exact decimal pJ of an attojoule count: integer part and 6 decimals. */
-static void fmt_pj(char *buf, size_t len, int64_t aj) {
+static void fmt_pj(char *buf, size_t len, pbit_energy_aj_t aj) {
   const char *sign = aj < 0 ? "-" : "";
-  uint64_t a = aj < 0 ? (uint64_t)(-(aj + 1)) + 1 : (uint64_t)aj;
-  snprintf(buf, len, "%s%" PRIu64 ".%06" PRIu64, sign, a / 1000000u, a % 1000000u);
+  unsigned __int128 a = aj < 0 ? (unsigned __int128)(-(aj + 1)) + 1 : (unsigned __int128)aj;
+  unsigned __int128 ip = a / 1000000u;
+  char digits[40];
+  size_t n = 0;
+  do {
+    digits[n++] = (char)('0' + (int)(ip % 10u));
+    ip /= 10u;
+  } while (ip > 0 && n < sizeof(digits));
+  char rev[41];
+  for (size_t i = 0; i < n; i++) rev[i] = digits[n - 1 - i];
+  rev[n] = '\0';
+  snprintf(buf, len, "%s%s.%06u", sign, rev, (unsigned)(a % 1000000u));
 }
 
 static void csv_field(FILE *f, const char *s) {
@@ -347,7 +363,7 @@ int pbit_energy_ledger_write_csv(const pbit_energy_ledger_t *l, FILE *f, pbit_er
   if (l == NULL || f == NULL)
     return PBIT_FAIL(err, PBIT_ERR_ARG, NULL, 0, 0, "ledger and stream must be given");
   fputs("component,phase,action,count,pj_each,pj_total,source\n", f);
-  char tot[48];
+  char tot[80];
   for (size_t i = 0; i < l->n; i++) {
     const pbit_energy_entry_t *e = &l->e[i];
     fmt_pj(tot, sizeof(tot), e->aj);
@@ -364,7 +380,7 @@ int pbit_energy_ledger_write_csv(const pbit_energy_ledger_t *l, FILE *f, pbit_er
 int pbit_energy_ledger_write_json(const pbit_energy_ledger_t *l, FILE *f, pbit_error_t *err) {
   if (l == NULL || f == NULL)
     return PBIT_FAIL(err, PBIT_ERR_ARG, NULL, 0, 0, "ledger and stream must be given");
-  char buf[48];
+  char buf[80];
   fmt_pj(buf, sizeof(buf), pbit_energy_ledger_sum_aj(l, -1, -1));
   fprintf(f, "{\n  \"total_pj\": %s,\n  \"by_component\": {", buf);
   for (int c = 0; c < PBIT_ENERGY_NUM_COMPONENTS; c++) {

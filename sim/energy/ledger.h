@@ -73,6 +73,12 @@ const char *pbit_energy_phase_name(int p);
 
 #define PBIT_ENERGY_MAX_ENTRIES 256
 
+/* Energies are exact integer attojoules (1e-6 pJ) in 128 bits (a GCC and
+ * Clang extension): a whole training run of many joules fits, and sums are
+ * exact in any order. */
+typedef __int128 pbit_energy_aj_t;
+#define PBIT_ENERGY_MAX_AJ 1e36 /* per entry: 1e18 J, beyond any run */
+
 typedef struct {
   int component; /* pbit_energy_component_t */
   int phase;     /* pbit_energy_phase_t */
@@ -80,7 +86,7 @@ typedef struct {
   uint64_t count;
   double pj_each;
   char source[192];
-  int64_t aj; /* count x pj_each in attojoules, rounded once */
+  pbit_energy_aj_t aj; /* count x pj_each in attojoules, rounded once */
 } pbit_energy_entry_t;
 
 typedef struct {
@@ -92,14 +98,15 @@ void pbit_energy_ledger_init(pbit_energy_ledger_t *l);
 
 /* Appends one entry (the builders below skip actions counted 0 times).
  * PBIT_ERR_ARG for a bad component/phase, empty action or
- * source, pj_each < 0 or not finite, or an energy beyond int64 attojoules
- * (9.2 MJ); PBIT_ERR_RUNTIME when the ledger is full. */
+ * source, pj_each < 0 or not finite, or an energy beyond PBIT_ENERGY_MAX_AJ;
+ * PBIT_ERR_RUNTIME when the ledger is full. */
 int pbit_energy_ledger_add(pbit_energy_ledger_t *l, int component, int phase, const char *action,
                            uint64_t count, double pj_each, const char *source, pbit_error_t *err);
 
 /* Exact sums in attojoules; component/phase -1 = any. */
-int64_t pbit_energy_ledger_sum_aj(const pbit_energy_ledger_t *l, int component, int phase);
-double pbit_energy_aj_to_pj(int64_t aj);
+pbit_energy_aj_t pbit_energy_ledger_sum_aj(const pbit_energy_ledger_t *l, int component,
+                                           int phase);
+double pbit_energy_aj_to_pj(pbit_energy_aj_t aj);
 
 /* The datapath's counters of one phase (cleared before it): weight SRAM
  * reads and writes (all engine word reads/writes, bias words included: the

@@ -441,8 +441,29 @@ TEST(EnergyLedger, AddRejectsBadArguments) {
   EXPECT_EQ(pbit_energy_ledger_add(l.get(), 0, 0, "a", 1, 1.0, nullptr, &err), PBIT_ERR_ARG);
   EXPECT_EQ(pbit_energy_ledger_add(l.get(), 0, 0, "a", 1, -1.0, "s", &err), PBIT_ERR_ARG);
   EXPECT_EQ(pbit_energy_ledger_add(l.get(), 0, 0, "a", 1, NAN, "s", &err), PBIT_ERR_ARG);
-  EXPECT_EQ(pbit_energy_ledger_add(l.get(), 0, 0, "a", UINT64_MAX, 1e6, "s", &err), PBIT_ERR_ARG);
+  // 1.8e19 x 1e12 pJ = 1.8e37 aJ: beyond PBIT_ENERGY_MAX_AJ.
+  EXPECT_EQ(pbit_energy_ledger_add(l.get(), 0, 0, "a", UINT64_MAX, 1e12, "s", &err), PBIT_ERR_ARG);
   EXPECT_EQ(l->n, 0u);
+  // A whole training run: 1.8e19 x 1 pJ = 18 J, past int64 attojoules, fits;
+  // the entry is the double product count x pj_each x 1e6 (2^64 here),
+  // printed exactly.
+  ASSERT_EQ(pbit_energy_ledger_add(l.get(), 0, 0, "a", UINT64_MAX, 1.0, "s", &err), PBIT_OK);
+  EXPECT_TRUE(pbit_energy_ledger_sum_aj(l.get(), -1, -1) ==
+              static_cast<pbit_energy_aj_t>(18446744073709551616.0 * 1e6));
+  EXPECT_DOUBLE_EQ(pbit_energy_aj_to_pj(pbit_energy_ledger_sum_aj(l.get(), -1, -1)),
+                   static_cast<double>(UINT64_MAX));
+  std::string csv;
+  {
+    char *buf = nullptr;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    ASSERT_EQ(pbit_energy_ledger_write_csv(l.get(), f, &err), PBIT_OK);
+    fclose(f);
+    csv.assign(buf, len);
+    free(buf);
+  }
+  EXPECT_NE(csv.find(",18446744073709551616.000000,"), std::string::npos) << csv;
+  pbit_energy_ledger_init(l.get());
   for (int i = 0; i < PBIT_ENERGY_MAX_ENTRIES; i++)
     ASSERT_EQ(pbit_energy_ledger_add(l.get(), 0, 0, "a", 1, 1.0, "s", &err), PBIT_OK);
   EXPECT_EQ(pbit_energy_ledger_add(l.get(), 0, 0, "a", 1, 1.0, "s", &err), PBIT_ERR_RUNTIME);

@@ -39,8 +39,8 @@ script() {
   printf '%s\n' "$out" | tail -n 15
   local last p f
   last=$(printf '%s\n' "$out" | grep -E '[0-9]+ passed, [0-9]+ failed' | tail -n 1)
-  p=$(sed -nE 's/.*[^0-9]?([0-9]+) passed, ([0-9]+) failed.*/\1/p' <<<"$last")
-  f=$(sed -nE 's/.*[^0-9]?([0-9]+) passed, ([0-9]+) failed.*/\2/p' <<<"$last")
+  p=$(sed -nE 's/(^|.*[^0-9])([0-9]+) passed, ([0-9]+) failed.*/\2/p' <<<"$last")
+  f=$(sed -nE 's/(^|.*[^0-9])([0-9]+) passed, ([0-9]+) failed.*/\3/p' <<<"$last")
   p=${p:-0}
   f=${f:-0}
   if [[ $rc -ne 0 && $f -eq 0 ]]; then f=1; fi
@@ -59,6 +59,7 @@ script "pbitsim command line" bash tests/cli/pbitsim_test.sh "$build/bin/pbitsim
 gtest "RTL tests (verilated datapath: blocks, CSRs, lockstep with the C model, co-simulation with the p-bits)" "$build/bin/rtl_tests"
 script "pbitsim datapath, model and RTL backends" bash tests/cli/datapath_test.sh "$build/bin/pbitsim"
 script "pbitsim train: BSFF on model, rtl and systemc" bash tests/cli/train_test.sh "$build/bin/pbitsim"
+script "pbitsim sweep: points, shards, merge, resume" bash tests/cli/sweep_test.sh "$build/bin/pbitsim"
 script "set-up and data converter" bash tests/cli/setup_test.sh "$build/bin/mnist_json2idx"
 script "RTL unit tests on Icarus Verilog" bash tests/rtl/run_icarus.sh "$build/bin/accel_params" "$build/icarus"
 

@@ -16,4 +16,28 @@ BENCH_TARGETS += $(BUILD)/bin/dp_bench
 .PHONY: bench-dp
 bench: bench-dp
 bench-dp: $(BUILD)/bin/dp_bench
-	$(BUILD)/bin/dp_bench
+	flock $(BUILD)/.bench.lock $(BUILD)/bin/dp_bench
+
+# Real-valued FF training throughput, C (ff_train) vs PyTorch (bench/torch_ff.py),
+# side by side (bench/ff_bench.sh; the BSFF row is to come, see BSFF_CMD there).
+# PyTorch (python3-torch) is for make bench only: `scripts/setup.sh --bench`
+# installs it as root; without it the step prints why it is skipped.
+# Measurements hold $(BUILD)/.bench.lock so that `make -j bench` runs them
+# one at a time.
+.PHONY: bench-ff
+bench: bench-ff
+bench-ff: $(BUILD)/bin/ff_train $(BUILD)/bin/pbitsim
+	@bash scripts/setup.sh --bench || echo "bench-ff: python3-torch could not be installed (see above)"
+	@flock $(BUILD)/.bench.lock bash bench/ff_bench.sh --ff-train $(BUILD)/bin/ff_train
+
+# Co-simulation: the HAL backends model, rtl and systemc (plain and as an
+# SC_THREAD) on one FORWARD+UPDATE workload, cycles/s side by side
+# (bench/cosim_bench.cc; docs/performance.md).
+$(BUILD)/bin/cosim_bench: $(call obj-of,bench/cosim_bench.cc) $(SIM_HAL_RTL_OBJ) $(SIM_HAL_SC_LIBS) $(SIM_HAL_LIB) $(SIM_DP_RTL_LIBS) $(SIM_DP_LIB) $(SIM_CONFIG_LIB) $(PBIT_MODEL_LIB)
+	@mkdir -p $(@D)
+	$(CXX) $(CXXFLAGS) $^ -o $@ $(LDLIBS) $(VL_LDLIBS) $(SC_LDLIBS)
+BENCH_TARGETS += $(BUILD)/bin/cosim_bench
+.PHONY: bench-cosim
+bench: bench-cosim
+bench-cosim: $(BUILD)/bin/cosim_bench
+	flock $(BUILD)/.bench.lock $(BUILD)/bin/cosim_bench small

@@ -8,6 +8,13 @@
 #   RTL_TEST_ACCELS  further configurations only the RTL tests link (tiny:
 #                    narrow widths and a 4-deep FIFO reach saturation and
 #                    back-pressure in few cycles).
+#   RTL_VCD_ACCELS   configurations also verilated with --trace (prefix
+#   RTL_FST_ACCELS   Vdp_<name>_vcd) or --trace-fst (Vdp_<name>_fst) for
+#                    waveforms. The main builds carry no trace code: with it
+#                    the model runs at half speed even with tracing off
+#                    (docs/performance.md), and Verilator 5.006 puts one
+#                    trace format into a model. The rtl HAL backend switches
+#                    to the traced build when asked for a trace.
 #
 # build/rtl/<name>/vflags  -G flags from accel_params (the YAML is the one
 #                          source of the parameters)
@@ -16,12 +23,17 @@ RTL_SRCS := $(wildcard rtl/*.sv)
 RTL_TOP := pbit_dp_top
 RTL_ACCELS ?= small wide
 RTL_TEST_ACCELS ?= tiny
+RTL_VCD_ACCELS ?= tiny small
+RTL_FST_ACCELS ?= tiny
 VERILATOR ?= verilator
 VERILATOR_ROOT ?= /usr/share/verilator
 # -O3 inside Verilator; the C++ at -O2 builds in seconds and runs as fast as
 # -O3 on this design. Undefined state starts at zero (the harness sets
 # randReset(0)); memories need no --x-initial tricks.
 VL_FLAGS := --cc -O3 --no-MMD --x-assign fast --noassert --unroll-count 256 -Wall -Wno-fatal
+# Waveforms on request, from the traced builds only.
+VL_TRACE_VCD := --trace
+VL_TRACE_FST := --trace-fst
 VL_CPPFLAGS = -isystem $(VERILATOR_ROOT)/include -isystem $(VERILATOR_ROOT)/include/vltstd \
   -DVM_COVERAGE=0 -DVM_SC=0 -DVM_TRACE=0 -DVM_TRACE_FST=0 -DVM_TRACE_VCD=0
 VL_CXXFLAGS = -std=c++17 -O2 $(ARCH) -faligned-new -fcf-protection=none -Wno-bool-operation \
@@ -29,22 +41,31 @@ VL_CXXFLAGS = -std=c++17 -O2 $(ARCH) -faligned-new -fcf-protection=none -Wno-boo
   -Wno-unused-variable -Wno-shadow
 VL_LDLIBS := -pthread -latomic
 
+# Re-verilate when the Verilator flags change.
+VL_FLAGS_STAMP := $(BUILD)/rtl/vl_flags.stamp
+VL_FLAGS_TEXT := $(VL_FLAGS) / $(VL_TRACE_VCD) / $(VL_TRACE_FST)
+ifneq ($(VL_FLAGS_TEXT),$(shell cat $(VL_FLAGS_STAMP) 2>/dev/null))
+$(shell mkdir -p $(BUILD)/rtl && echo '$(VL_FLAGS_TEXT)' > $(VL_FLAGS_STAMP))
+endif
+
 # Build ids are C identifiers: accel names may also hold '-' and '.'.
 rtl-id = $(subst .,_,$(subst -,_,$(1)))
 
 # The Verilator run-time library, once for every build.
 VERILATED_LIB := $(BUILD)/lib/libverilated.a
-$(VERILATED_LIB): $(BUILD)/obj/verilator/verilated.o $(BUILD)/obj/verilator/verilated_threads.o
+$(VERILATED_LIB): $(BUILD)/obj/verilator/verilated.o $(BUILD)/obj/verilator/verilated_threads.o \
+  $(BUILD)/obj/verilator/verilated_vcd_c.o $(BUILD)/obj/verilator/verilated_fst_c.o
 $(BUILD)/obj/verilator/%.o: $(VERILATOR_ROOT)/include/%.cpp
 	@mkdir -p $(@D)
 	$(CXX) $(VL_CPPFLAGS) $(VL_CXXFLAGS) -c $< -o $@
 
-# verilate <dir> <prefix> <top> <flags file>: Verilator output in <dir>, all
-# of its C++ compiled as one object (Verilator's own non-parallel build).
+# verilate <dir> <prefix> <top> <flags file> [<extra Verilator flags>]:
+# Verilator output in <dir>, all of its C++ compiled as one object
+# (Verilator's own non-parallel build).
 define RTL_VERILATE
-$(1)/$(2)__ALL.o: $(RTL_SRCS) $(4)
+$(1)/$(2)__ALL.o: $(RTL_SRCS) $(4) $(VL_FLAGS_STAMP)
 	@rm -rf $(1)/gen && mkdir -p $(1)/gen
-	$(VERILATOR) $(VL_FLAGS) --prefix $(2) -Mdir $(1)/gen --top-module $(3) \
+	$(VERILATOR) $(VL_FLAGS) $(5) --prefix $(2) -Mdir $(1)/gen --top-module $(3) \
 	  $$$$(cat $(4)) $(RTL_SRCS)
 	cd $(1)/gen && for f in $(2)*.cpp; do echo "#include \"$$$$f\""; done > ../$(2)__ALL.cpp
 	$(CXX) $(VL_CPPFLAGS) $(VL_CXXFLAGS) -I$(1)/gen -c $(1)/$(2)__ALL.cpp -o $$@
@@ -60,6 +81,14 @@ $(eval $(call RTL_VERILATE,$(BUILD)/rtl/$(1),Vdp_$(call rtl-id,$(1)),$(RTL_TOP),
 endef
 $(foreach a,$(sort $(RTL_ACCELS) $(RTL_TEST_ACCELS)),$(eval $(call RTL_ACCEL,$(a))))
 rtl-model = $(BUILD)/rtl/$(1)/Vdp_$(call rtl-id,$(1))__ALL.o
+# The traced builds: <name> <vcd|fst> <flag>, same flags file.
+define RTL_ACCEL_TRACED
+$(eval $(call RTL_VERILATE,$(BUILD)/rtl/$(1)_$(2),Vdp_$(call rtl-id,$(1))_$(2),$(RTL_TOP),$(BUILD)/rtl/$(1)/vflags,$(3)))
+endef
+$(foreach a,$(filter $(RTL_VCD_ACCELS),$(sort $(RTL_ACCELS) $(RTL_TEST_ACCELS))),$(eval $(call RTL_ACCEL_TRACED,$(a),vcd,$(VL_TRACE_VCD))))
+$(foreach a,$(filter $(RTL_FST_ACCELS),$(sort $(RTL_ACCELS) $(RTL_TEST_ACCELS))),$(eval $(call RTL_ACCEL_TRACED,$(a),fst,$(VL_TRACE_FST))))
+# rtl-traced-model <name> <vcd|fst>
+rtl-traced-model = $(BUILD)/rtl/$(1)_$(2)/Vdp_$(call rtl-id,$(1))_$(2)__ALL.o
 
 # Single blocks for the directed RTL tests (tests/dp/rtl_blocks_test.cc),
 # with fixed parameters: name, top module, flags.

@@ -1,7 +1,8 @@
 // The C interface of the Verilator harness and the registry of builds.
 // PBIT_DP_RTL_BUILDS is the list of builds linked into this program, as
-// X(id, "name") items (set by sim/dp_rtl/dp_rtl.mk from RTL_ACCELS; empty
-// for programs without RTL, e.g. the sanitizer build of pbitsim).
+// X(id, "name", format) items (set by sim/dp_rtl/dp_rtl.mk from RTL_ACCELS
+// and RTL_FST_ACCELS; empty for programs without RTL, e.g. the sanitizer
+// build of pbitsim). format: the waveform format the build can write.
 #include "dp_rtl/dp_rtl.h"
 
 #include <cstdio>
@@ -9,6 +10,7 @@
 #include <string>
 
 #include "dp/dp_regs.h"
+#include "dp_rtl/dp_rtl_trace.h"
 #include "dp_rtl_impl.hh"
 
 #ifndef PBIT_DP_RTL_BUILDS
@@ -16,25 +18,27 @@
 #endif
 
 namespace pbitdp {
-#define X(id, name) Model *create_##id();
+#define X(id, name, fmt) Model *create_##id();
 PBIT_DP_RTL_BUILDS
 #undef X
 }  // namespace pbitdp
 
 namespace {
 const pbitdp::Build kBuilds[] = {
-#define X(id, name) {name, pbitdp::create_##id},
+#define X(id, name, fmt) {name, pbitdp::create_##id, fmt},
     PBIT_DP_RTL_BUILDS
 #undef X
-    {nullptr, nullptr}};
+    {nullptr, nullptr, 0}};
 constexpr size_t kNumBuilds = sizeof(kBuilds) / sizeof(kBuilds[0]) - 1;
 }  // namespace
 
-// "small wide": the names of the builds, as make's RTL_ACCELS lists them.
+// "small wide": the names of the main builds (no trace code), as make's
+// RTL_ACCELS lists them.
 static std::string built_list() {
   std::string s;
   for (size_t k = 0; k < kNumBuilds; k++) {
-    if (k) s += ' ';
+    if (kBuilds[k].trace_format != 0) continue;
+    if (!s.empty()) s += ' ';
     s += kBuilds[k].name;
   }
   return s;
@@ -43,15 +47,54 @@ static std::string built_list() {
 struct pbit_dp_rtl {
   pbitdp::Model *m;
   const char *name;
+  int trace_format;
 };
+
+static int create_fmt(const pbit_dp_params_t *p, int fmt, pbit_dp_rtl_t **out, pbit_error_t *err);
 
 extern "C" {
 
-size_t pbit_dp_rtl_num_builds(void) { return kNumBuilds; }
+size_t pbit_dp_rtl_num_builds(void) {
+  size_t n = 0;
+  for (size_t k = 0; k < kNumBuilds; k++) n += kBuilds[k].trace_format == 0;
+  return n;
+}
 
-const char *pbit_dp_rtl_build_name(size_t k) { return k < kNumBuilds ? kBuilds[k].name : nullptr; }
+const char *pbit_dp_rtl_build_name(size_t k) {
+  for (size_t b = 0; b < kNumBuilds; b++)
+    if (kBuilds[b].trace_format == 0 && k-- == 0) return kBuilds[b].name;
+  return nullptr;
+}
 
 int pbit_dp_rtl_create(const pbit_dp_params_t *p, pbit_dp_rtl_t **out, pbit_error_t *err) {
+  return create_fmt(p, 0, out, err);
+}
+
+int pbit_dp_rtl_create_traced(const pbit_dp_params_t *p, int format, pbit_dp_rtl_t **out,
+                              pbit_error_t *err) {
+  if (format != PBIT_DP_TRACE_VCD && format != PBIT_DP_TRACE_FST)
+    return pbit_error_set(err, PBIT_ERR_ARG, nullptr, 0, 0, "unknown trace format %d", format);
+  return create_fmt(p, format, out, err);
+}
+
+int pbit_dp_rtl_trace_format(const pbit_dp_rtl_t *r) { return r ? r->trace_format : 0; }
+
+int pbit_dp_rtl_trace_open(pbit_dp_rtl_t *r, const char *path, double clock_ns, pbit_error_t *err) {
+  if (r == nullptr || path == nullptr || !(clock_ns > 0))
+    return pbit_error_set(err, PBIT_ERR_ARG, nullptr, 0, 0, "bad argument");
+  std::string why = r->m->trace_open(path, clock_ns);
+  if (!why.empty())
+    return pbit_error_set(err, PBIT_ERR_RUNTIME, nullptr, 0, 0, "trace: %s", why.c_str());
+  return PBIT_OK;
+}
+
+void pbit_dp_rtl_trace_close(pbit_dp_rtl_t *r) {
+  if (r) r->m->trace_close();
+}
+
+}  // extern "C"
+
+static int create_fmt(const pbit_dp_params_t *p, int fmt, pbit_dp_rtl_t **out, pbit_error_t *err) {
   if (out == nullptr || p == nullptr)
     return pbit_error_set(err, PBIT_ERR_ARG, nullptr, 0, 0, "NULL argument");
   *out = nullptr;
@@ -62,6 +105,7 @@ int pbit_dp_rtl_create(const pbit_dp_params_t *p, pbit_dp_rtl_t **out, pbit_erro
       static_cast<uint32_t>(p->max_inputs), static_cast<uint32_t>(p->max_units)};
   std::string built;
   for (size_t k = 0; k < kNumBuilds; k++) {
+    if (kBuilds[k].trace_format != fmt) continue;
     pbitdp::Model *m = kBuilds[k].create();
     if (m == nullptr) return pbit_error_set(err, PBIT_ERR_NOMEM, nullptr, 0, 0, "out of memory");
     bool match = true;
@@ -72,7 +116,7 @@ int pbit_dp_rtl_create(const pbit_dp_params_t *p, pbit_dp_rtl_t **out, pbit_erro
     }
     if (match) {
       m->reset();  // forget the parameter reads
-      auto *h = new (std::nothrow) pbit_dp_rtl{m, kBuilds[k].name};
+      auto *h = new (std::nothrow) pbit_dp_rtl{m, kBuilds[k].name, fmt};
       if (h == nullptr) {
         delete m;
         return pbit_error_set(err, PBIT_ERR_NOMEM, nullptr, 0, 0, "out of memory");
@@ -94,6 +138,12 @@ int pbit_dp_rtl_create(const pbit_dp_params_t *p, pbit_dp_rtl_t **out, pbit_erro
     return pbit_error_set(err, PBIT_ERR_CONFIG, nullptr, 0, 0,
                           "this program has no RTL builds (the sanitizer build of pbitsim has "
                           "none): use build/bin/pbitsim");
+  if (fmt != 0)
+    return pbit_error_set(err, PBIT_ERR_CONFIG, nullptr, 0, 0,
+                          "no RTL build of accel '%s' writes %s waveforms; build one with: "
+                          "make RTL_%s_ACCELS=\"%s\"",
+                          p->name, fmt == PBIT_DP_TRACE_FST ? "FST (.fst)" : "VCD (.vcd)",
+                          fmt == PBIT_DP_TRACE_FST ? "FST" : "VCD", p->name);
   bool same_name = false;
   for (size_t k = 0; k < kNumBuilds; k++) same_name |= std::strcmp(kBuilds[k].name, p->name) == 0;
   if (same_name)
@@ -106,6 +156,8 @@ int pbit_dp_rtl_create(const pbit_dp_params_t *p, pbit_dp_rtl_t **out, pbit_erro
                         "with: make RTL_ACCELS=\"%s %s\" (verilates configs/accel/%s.yaml)",
                         p->name, want_txt, built.c_str(), built_list().c_str(), p->name, p->name);
 }
+
+extern "C" {
 
 void pbit_dp_rtl_destroy(pbit_dp_rtl_t *r) {
   if (r == nullptr) return;

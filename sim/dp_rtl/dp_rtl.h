@@ -22,7 +22,8 @@ extern "C" {
 
 typedef struct pbit_dp_rtl pbit_dp_rtl_t;
 
-/* Number of builds compiled into this program, and the name of build k. */
+/* Number of (main) builds compiled into this program, and the name of
+ * build k. */
 size_t pbit_dp_rtl_num_builds(void);
 const char *pbit_dp_rtl_build_name(size_t k);
 
@@ -52,6 +53,22 @@ uint64_t pbit_dp_rtl_dac_chunks(const pbit_dp_rtl_t *r);
 uint64_t pbit_dp_rtl_dac_last_cycle(const pbit_dp_rtl_t *r);
 /* The bus of the driver layer (dp_driver.h) over this instance. */
 pbit_dp_bus_t pbit_dp_rtl_bus(pbit_dp_rtl_t *r);
+
+/* Waveforms (dp_rtl_trace.h). The main builds carry no trace code (it
+ * halves their speed even with tracing off) and pbit_dp_rtl_create picks
+ * those; the Vdp_<name>_vcd / _fst builds of RTL_VCD_ACCELS / RTL_FST_ACCELS
+ * write VCD / FST (a Verilator 5.006 model has one trace format).
+ * create_traced picks a build of `format` (PBIT_DP_TRACE_VCD or _FST); no
+ * such build for p: PBIT_ERR_CONFIG naming the make command. trace_format:
+ * 0 for a main build. */
+int pbit_dp_rtl_create_traced(const pbit_dp_params_t *p, int format, pbit_dp_rtl_t **out,
+                              pbit_error_t *err);
+int pbit_dp_rtl_trace_format(const pbit_dp_rtl_t *r);
+/* Writes every signal to path (the build's format) from the next clock on,
+ * time in ps with clock period clock_ns (falling edge with the inputs at
+ * k*P, rising edge at k*P + P/2). Replaces a trace already open. */
+int pbit_dp_rtl_trace_open(pbit_dp_rtl_t *r, const char *path, double clock_ns, pbit_error_t *err);
+void pbit_dp_rtl_trace_close(pbit_dp_rtl_t *r); /* also done by destroy */
 
 #ifdef __cplusplus
 }

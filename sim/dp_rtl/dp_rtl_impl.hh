@@ -1,11 +1,12 @@
 // The harness proper: one template over the verilated top class, so that
-// every build (Vdp_small, Vdp_wide, ...) shares the same code. Internal to
-// sim/dp_rtl/.
+// every build (Vdp_small, Vdp_wide, Vdp_tiny_fst, ...) shares the same code.
+// Internal to sim/dp_rtl/.
 #ifndef PBIT_DP_RTL_IMPL_HH
 #define PBIT_DP_RTL_IMPL_HH
 
 #include <cstdint>
 #include <memory>
+#include <string>
 #include <type_traits>
 #include <vector>
 
@@ -26,6 +27,10 @@ class Model {
   virtual const std::vector<int32_t> &dac() const = 0;
   virtual uint64_t dac_chunks() const = 0;
   virtual uint64_t dac_last_cycle() const = 0;
+  // Waveforms from now on into path, in the format of the build, with a
+  // time axis in ps (clock period clock_ns); "" or why not.
+  virtual std::string trace_open(const char *path, double clock_ns) = 0;
+  virtual void trace_close() = 0;
 };
 
 using Factory = Model *(*)();
@@ -33,6 +38,7 @@ using Factory = Model *(*)();
 struct Build {
   const char *name;
   Factory create;
+  int trace_format;  // 0 (no trace code), PBIT_DP_TRACE_VCD or _FST
 };
 
 // Bits [lsb, lsb + width) of a verilated port (width <= 32).
@@ -50,12 +56,16 @@ static inline uint32_t port_bits(const T &v, int lsb, int width) {
   }
 }
 
-template <class V>
+// V: the verilated top; Tfp: its trace class (VerilatedVcdC or
+// VerilatedFstC, as it was verilated with --trace or --trace-fst; void
+// without trace code).
+template <class V, class Tfp>
 class ModelImpl final : public Model {
  public:
   ModelImpl() {
     ctx_.reset(new VerilatedContext);
-    ctx_->randReset(0);  // undefined state starts at zero (as documented)
+    ctx_->randReset(0);       // undefined state starts at zero (as documented)
+    ctx_->traceEverOn(true);  // must precede the model; costs nothing until a trace opens
     top_.reset(new V(ctx_.get(), "top"));
     top_->clk_i = 0;
     top_->rst_ni = 1;
@@ -74,7 +84,10 @@ class ModelImpl final : public Model {
     read(0x09, &v);  // MAX_UNITS
     dac_.assign(v, 0);
   }
-  ~ModelImpl() override { top_->final(); }
+  ~ModelImpl() override {
+    trace_close();
+    top_->final();
+  }
 
   void reset() override {
     top_->rst_ni = 0;
@@ -118,14 +131,52 @@ class ModelImpl final : public Model {
   uint64_t dac_chunks() const override { return dac_chunks_; }
   uint64_t dac_last_cycle() const override { return dac_last_; }
 
+  std::string trace_open(const char *path, double clock_ns) override {
+    if constexpr (std::is_void<Tfp>::value) {
+      (void)path;
+      (void)clock_ns;
+      return "this RTL build has no trace code";
+    } else {
+      trace_close();
+      // A trace object takes models only before its first dump: a fresh one
+      // per file. Time in ps: the clock falls (inputs applied) at k*P and
+      // rises at k*P + P/2, k = the clock count.
+      period_ps_ = static_cast<uint64_t>(clock_ns * 1000.0 + 0.5);
+      if (period_ps_ < 2) period_ps_ = 2;
+      tfp_.reset(new Tfp);
+      top_->trace(tfp_.get(), 99);
+      tfp_->set_time_unit("1ps");
+      tfp_->set_time_resolution("1ps");
+      tfp_->open(path);
+      if (!tfp_->isOpen()) {
+        tfp_.reset();
+        return std::string("cannot open '") + path + "' for writing";
+      }
+      return "";
+    }
+  }
+  void trace_close() override {
+    if constexpr (!std::is_void<Tfp>::value) {
+      if (!tfp_) return;
+      tfp_->close();
+      tfp_.reset();
+    }
+  }
+
  private:
   // One clock cycle: inputs are applied while the clock is low, the flops
   // take them at the rising edge, outputs are read after it.
   void tick() {
     top_->clk_i = 0;
     top_->eval();
+    if constexpr (!std::is_void<Tfp>::value) {
+      if (VL_UNLIKELY(tfp_ != nullptr)) tfp_->dump(cycles_ * period_ps_);
+    }
     top_->clk_i = 1;
     top_->eval();
+    if constexpr (!std::is_void<Tfp>::value) {
+      if (VL_UNLIKELY(tfp_ != nullptr)) tfp_->dump(cycles_ * period_ps_ + period_ps_ / 2);
+    }
     cycles_++;
     if (top_->dac_valid_o) capture_dac();
   }
@@ -145,6 +196,8 @@ class ModelImpl final : public Model {
 
   std::unique_ptr<VerilatedContext> ctx_;
   std::unique_ptr<V> top_;
+  std::unique_ptr<std::conditional_t<std::is_void<Tfp>::value, int, Tfp>> tfp_;
+  uint64_t period_ps_ = 2000;
   int lanes_ = 1, dac_bits_ = 2;
   std::vector<int32_t> dac_;
   uint64_t cycles_ = 0, dac_chunks_ = 0, dac_last_ = 0;

@@ -1,7 +1,12 @@
 // One SystemC build of the datapath for the `systemc` HAL backend, compiled
 // once per accelerator configuration with -DPBIT_SC_NAME=<id> and the
-// include path of its Verilator --sc output (Vdp_sc_<id>.h).
+// include path of its Verilator --sc output (Vdp_sc_<id>.h). With
+// -DPBIT_SC_TRACE=1 the build was verilated with --trace (VCD).
 #include "hal_systemc_impl.hh"
+
+#if PBIT_SC_TRACE
+#include "verilated_vcd_sc.h"
+#endif
 
 #define PBIT_CAT2(a, b) a##b
 #define PBIT_CAT(a, b) PBIT_CAT2(a, b)
@@ -15,9 +20,15 @@ namespace pbitsc {
 namespace {
 // The type of dac_codes_o as Verilator declared it (uint32_t, uint64_t or sc_bv<N>).
 using CodesT = std::remove_reference_t<decltype(std::declval<PBIT_SC_VTOP &>().dac_codes_o.read())>;
+#if PBIT_SC_TRACE
+using TraceT = VerilatedVcdSc;
+#else
+using TraceT = void;
+#endif
 }  // namespace
-Dut *PBIT_CAT(sc_create_, PBIT_SC_NAME)(double clock_ns) {
-  return new DutImpl<PBIT_SC_VTOP, std::decay_t<CodesT>>(PBIT_STR(PBIT_CAT(dut_, PBIT_SC_NAME)),
-                                                         PBIT_STR(PBIT_SC_NAME), clock_ns);
+Dut *PBIT_CAT(sc_create_, PBIT_SC_NAME)(double clock_ns, int slot) {
+  std::string nm = std::string(PBIT_STR(PBIT_CAT(dut_, PBIT_SC_NAME))) + "_" + std::to_string(slot);
+  return new DutImpl<PBIT_SC_VTOP, std::decay_t<CodesT>, TraceT>(nm.c_str(), PBIT_STR(PBIT_SC_NAME),
+                                                                 clock_ns);
 }
 }  // namespace pbitsc

@@ -1,6 +1,6 @@
 // The `systemc` HAL backend, internals (sim/hal/hal_systemc*.cc): the
 // datapath verilated with --sc (one build per accel config, prefix
-// Vdp_sc_<name>) inside a SystemC module with its own sc_clock
+// Vdp_sc_<name>) inside a SystemC module with its own gated clock
 // (period = accel clock_ns, in ns). Internal to sim/hal/.
 #ifndef PBIT_HAL_SYSTEMC_IMPL_HH
 #define PBIT_HAL_SYSTEMC_IMPL_HH
@@ -8,36 +8,12 @@
 #include <systemc.h>
 
 #include <cstdint>
+#include <memory>
+#include <string>
 #include <type_traits>
 #include <vector>
 
 namespace pbitsc {
-
-// What the backend needs from one SystemC build. All of them are created
-// (elaborated) together before the first sc_start: SystemC allows one
-// elaboration per process.
-class Dut {
- public:
-  virtual ~Dut() = default;
-  virtual const char *name() const = 0;
-  virtual void set_bus(bool we, bool re, uint32_t addr, uint32_t wdata) = 0;
-  virtual void set_rst(bool rst_n) = 0;
-  virtual bool busy() const = 0;
-  virtual bool rvalid() const = 0;
-  virtual uint32_t rdata() const = 0;
-  virtual uint64_t posedges() const = 0;  // rising clock edges so far
-  virtual uint64_t negedges() const = 0;  // falling edges (outputs sampled there)
-  virtual sc_core::sc_time period() const = 0;
-  virtual const std::vector<int32_t> &dac() const = 0;
-  virtual uint64_t dac_chunks() const = 0;
-  virtual uint64_t dac_last_cycle() const = 0;  // posedge count of the last chunk
-  virtual void size_dac(int lanes, int dac_bits, size_t max_units) = 0;
-};
-
-// Creates build <name> as a child of the current elaboration context; the
-// clock period comes from the accel YAML (clock_ns) and is baked in at
-// creation time.
-using Factory = Dut *(*)(double clock_ns);
 
 // Bits [lsb, lsb + width) of a port value (uint32_t, uint64_t or sc_bv<N>).
 template <class T>
@@ -49,19 +25,191 @@ static inline uint32_t sc_port_bits(const T &v, int lsb, int width) {
   }
 }
 
-// Clock: posedge at k*P + P/4, negedge at k*P + 3P/4. Inputs written
-// between sc_start calls apply before the next posedge; the outputs of a
-// posedge are sampled at the following negedge, strictly inside the step.
-template <class V, class CodesT>
-class DutImpl final : public sc_core::sc_module, public Dut {
+// One slot: an instance of a build with its clock, bus signals and the DAC
+// port recorder. All slots are created (elaborated) together before the
+// first sc_start: SystemC allows one elaboration per process.
+//
+// Clock: posedges at k*P + P/4, negedges at k*P + 3P/4 (absolute SystemC
+// time), but only while the slot is driven; an idle slot's clock stays low,
+// so it costs nothing and its datapath sees no edge (its state, counters
+// and local clock count stand still). Two drivers, one at a time:
+// - kDirect (plain code, between sc_start calls): the backend writes the
+//   clock itself and runs sc_start for each half period: rise(), sc_start
+//   to the negedge time, sample() the outputs of the posedge; the fall is
+//   written with the next cycle's bus inputs (fall_with_inputs()), so the
+//   model evaluates twice per cycle, as in the C++ harness, and no process
+//   of ours runs.
+// - kThread (an SC_THREAD bus master): the SC_METHOD gen() makes the clock
+//   (next_trigger(P/2)) and, at every negedge, samples the outputs and
+//   checks the stop condition armed by the thread (`n` more negedges, or
+//   BUSY low), notifying `done_`. It sleeps on `wake_` in any other mode.
+class Dut : public sc_core::sc_module {
  public:
-  SC_HAS_PROCESS(DutImpl);
+  enum Mode { kIdle, kDirect, kThread };
+
+  SC_HAS_PROCESS(Dut);
+  Dut(sc_core::sc_module_name nm, const char *build, double clock_ns)
+      : sc_core::sc_module(nm), build_(build), period_(clock_ns, sc_core::SC_NS) {
+    half_ = period_ / 2;
+    quarter_ = period_ / 4;
+    rst_ni_.write(true);
+    SC_METHOD(gen);
+    sensitive << wake_;
+    dont_initialize();
+  }
+
+  const char *build() const { return build_; }
+  void set_bus(bool we, bool re, uint32_t addr, uint32_t wdata) {
+    we_i_.write(we);
+    re_i_.write(re);
+    addr_i_.write(addr & 0xff);
+    wdata_i_.write(wdata);
+  }
+  void set_idle_bus() {
+    we_i_.write(false);
+    re_i_.write(false);
+  }
+  void set_rst(bool rst_n) { rst_ni_.write(rst_n); }
+  bool busy() const { return busy_o_.read(); }
+  bool rvalid() const { return rvalid_o_.read(); }
+  uint32_t rdata() const { return rdata_o_.read(); }
+  uint64_t posedges() const { return pos_; }
+  uint64_t negedges() const { return neg_; }
+  const sc_core::sc_time &period() const { return period_; }
+  const sc_core::sc_time &half() const { return half_; }
+  const std::vector<int32_t> &dac() const { return dac_; }
+  uint64_t dac_chunks() const { return chunks_; }
+  uint64_t dac_last_cycle() const { return last_; }  // posedge count of the last chunk
+  void size_dac(int lanes, int dac_bits, size_t max_units) {
+    lanes_ = lanes;
+    dac_bits_ = dac_bits;
+    dac_.assign(max_units, 0);
+  }
+
+  Mode mode() const { return mode_; }
+  // Stops driving: a pending fall is written (the clock rests low).
+  void deactivate() {
+    if (clk_high_ && mode_ == kDirect) fall();
+    mode_ = kIdle;
+  }
+  // Thread driver: gen() runs the clock from the next aligned posedge.
+  void activate_thread() {
+    if (clk_high_ && mode_ == kDirect) fall();
+    mode_ = kThread;
+    if (!sleeping_) return;  // its next posedge is already due
+    sleeping_ = false;
+    wake_.notify(next_posedge() - sc_core::sc_time_stamp());
+  }
+  // Direct driver (gen() goes to sleep at its next trigger, if any).
+  void activate_direct() { mode_ = kDirect; }
+
+  // kDirect steps. At a negedge time with the fall pending: write it (the
+  // bus inputs are written alongside by the caller), run to the posedge.
+  bool fall_pending() const { return clk_high_; }
+  void fall() {
+    clk_.write(false);
+    clk_high_ = false;
+  }
+  // Otherwise the clock rests low: time to the first aligned posedge after
+  // now (strictly after: the inputs just written are evaluated first).
+  sc_core::sc_time time_to_posedge() const {
+    sc_core::sc_time t = next_posedge(), now = sc_core::sc_time_stamp();
+    return t > now ? t - now : t + period_ - now;
+  }
+  void rise() {
+    clk_.write(true);
+    clk_high_ = true;
+    pos_++;
+    last_pos_ = sc_core::sc_time_stamp().value();
+  }
+  // At the negedge time after rise() + sc_start(P/2): the posedge's outputs.
+  void sample() {
+    if (dac_valid_o_.read()) sample_dac();
+    neg_++;
+  }
+
+  // kThread: stop condition checked at every negedge, `n` more negedges or
+  // (until_idle) BUSY low; reached: done_event() is notified at once (the
+  // waiting thread resumes at that negedge).
+  void arm(uint64_t n, bool until_idle) {
+    target_ = neg_ + n;
+    until_idle_ = until_idle;
+    armed_ = true;
+  }
+  const sc_core::sc_event &done_event() const { return done_; }
+
+  // Waveforms of this slot's RTL from now on (VCD); "" or why not.
+  virtual std::string trace_open(const char *path) = 0;
+  virtual void trace_close() = 0;
+
+ protected:
+  virtual void sample_dac() = 0;
+
+  // The first posedge of this slot at or after now (not one it already had).
+  sc_core::sc_time next_posedge() const {
+    using V = sc_core::sc_time::value_type;
+    V t = sc_core::sc_time_stamp().value(), p = period_.value(), q = quarter_.value();
+    V pp = t <= q ? q : ((t - q + p - 1) / p) * p + q;
+    if (pos_ > 0 && pp == last_pos_) pp += p;
+    return sc_core::sc_time::from_value(pp);
+  }
+
+  const char *build_;
+  sc_core::sc_time period_, half_, quarter_;
+  // The clock and bus inputs are written by plain code, gen() and
+  // successive firmware threads (pbit_hal_systemc_run): several writers,
+  // one at a time.
+  template <class T>
+  using In = sc_core::sc_signal<T, sc_core::SC_MANY_WRITERS>;
+  In<bool> clk_, rst_ni_, we_i_, re_i_;
+  In<uint32_t> addr_i_, wdata_i_;
+  sc_core::sc_signal<bool> rvalid_o_, ready_o_, busy_o_, done_o_, dac_valid_o_;
+  sc_core::sc_signal<uint32_t> rdata_o_, dac_chunk_o_;
+  int lanes_ = 1, dac_bits_ = 2;
+  std::vector<int32_t> dac_;
+  uint64_t pos_ = 0, neg_ = 0, chunks_ = 0, last_ = 0;
+
+ private:
+  void gen() {
+    if (mode_ != kThread) {
+      sleeping_ = true;
+      next_trigger();  // back to the static sensitivity: wake_
+      return;
+    }
+    if (!clk_high_) {  // a posedge is due
+      rise();
+      next_trigger(half_);
+      return;
+    }
+    // Negedge: the outputs of the posedge are stable here.
+    sample();
+    fall();
+    next_trigger(half_);
+    if (armed_ && (neg_ >= target_ || (until_idle_ && !busy_o_.read()))) {
+      armed_ = false;
+      done_.notify();
+    }
+  }
+
+  sc_core::sc_event wake_, done_;
+  Mode mode_ = kIdle;
+  bool clk_high_ = false, sleeping_ = true, armed_ = false, until_idle_ = false;
+  uint64_t target_ = 0;
+  sc_core::sc_time::value_type last_pos_ = 0;
+};
+
+// Creates slot `slot` of build <name> as a child of the current elaboration
+// context; the clock period comes from the accel YAML (clock_ns) and is
+// baked in at creation time.
+using Factory = Dut *(*)(double clock_ns, int slot);
+
+// The verilated top V in a slot; CodesT is the type of dac_codes_o, Tfp the
+// Verilator SystemC trace class of the build (void: built without --trace).
+template <class V, class CodesT, class Tfp>
+class DutImpl final : public Dut {
+ public:
   DutImpl(sc_core::sc_module_name nm, const char *build, double clock_ns)
-      : sc_core::sc_module(nm),
-        build_(build),
-        period_(clock_ns, sc_core::SC_NS),
-        clk_("clk", period_, 0.5, period_ / 4, true),
-        top_("dut") {
+      : Dut(nm, build, clock_ns), top_("dut") {
     top_.clk_i(clk_);
     top_.rst_ni(rst_ni_);
     top_.addr_i(addr_i_);
@@ -76,45 +224,44 @@ class DutImpl final : public sc_core::sc_module, public Dut {
     top_.dac_chunk_o(dac_chunk_o_);
     top_.rdata_o(rdata_o_);
     top_.dac_codes_o(dac_codes_o_);
-    rst_ni_.write(true);
-    SC_METHOD(on_pos);
-    sensitive << clk_.posedge_event();
-    dont_initialize();
-    SC_METHOD(on_neg);
-    sensitive << clk_.negedge_event();
-    dont_initialize();
   }
 
-  const char *name() const override { return build_; }
-  void set_bus(bool we, bool re, uint32_t addr, uint32_t wdata) override {
-    we_i_.write(we);
-    re_i_.write(re);
-    addr_i_.write(addr & 0xff);
-    wdata_i_.write(wdata);
+  std::string trace_open(const char *path) override {
+    if constexpr (std::is_void<Tfp>::value) {
+      (void)path;
+      return std::string("the SystemC build '") + build_ + "' was verilated without --trace";
+    } else {
+      trace_close();
+      // A trace file takes models only before its first dump, so each
+      // trace gets a fresh one (registered with the kernel, which calls
+      // it after every time step).
+      tfp_.reset(new Tfp);
+      top_.trace(tfp_.get(), 99);
+      tfp_->open(path);
+      if (!tfp_->isOpen()) {
+        trace_close();
+        return std::string("cannot open '") + path + "' for writing";
+      }
+      return "";
+    }
   }
-  void set_rst(bool rst_n) override { rst_ni_.write(rst_n); }
-  bool busy() const override { return busy_o_.read(); }
-  bool rvalid() const override { return rvalid_o_.read(); }
-  uint32_t rdata() const override { return rdata_o_.read(); }
-  uint64_t posedges() const override { return pos_; }
-  uint64_t negedges() const override { return neg_; }
-  sc_core::sc_time period() const override { return period_; }
-  const std::vector<int32_t> &dac() const override { return dac_; }
-  uint64_t dac_chunks() const override { return chunks_; }
-  uint64_t dac_last_cycle() const override { return last_; }
-  void size_dac(int lanes, int dac_bits, size_t max_units) override {
-    lanes_ = lanes;
-    dac_bits_ = dac_bits;
-    dac_.assign(max_units, 0);
+  void trace_close() override {
+    if constexpr (!std::is_void<Tfp>::value) {
+      if (!tfp_) return;
+      tfp_->close();
+      // VerilatedVcdSc derives privately from sc_trace_file: a C-style
+      // cast is the only way to name that base.
+      sc_core::sc_get_curr_simcontext()->remove_trace_file(
+          (sc_core::sc_trace_file *)tfp_.get());  // NOLINT(google-readability-casting)
+      tfp_.reset();
+    }
   }
 
  private:
-  void on_pos() { pos_++; }
-  void on_neg() {
-    neg_++;
-    if (!dac_valid_o_.read() || dac_.empty()) return;
+  void sample_dac() override {
+    if (dac_.empty()) return;
     size_t base = static_cast<size_t>(dac_chunk_o_.read()) * static_cast<size_t>(lanes_);
-    const CodesT v = dac_codes_o_.read();
+    const CodesT &v = dac_codes_o_.read();
     for (int l = 0; l < lanes_; l++) {
       size_t unit = base + static_cast<size_t>(l);
       if (unit >= dac_.size()) break;
@@ -126,17 +273,9 @@ class DutImpl final : public sc_core::sc_module, public Dut {
     last_ = pos_;
   }
 
-  const char *build_;
-  sc_core::sc_time period_;
-  sc_core::sc_clock clk_;
-  sc_core::sc_signal<bool> rst_ni_, we_i_, re_i_, rvalid_o_, ready_o_, busy_o_, done_o_,
-      dac_valid_o_;
-  sc_core::sc_signal<uint32_t> addr_i_, wdata_i_, rdata_o_, dac_chunk_o_;
   sc_core::sc_signal<CodesT> dac_codes_o_;
   V top_;
-  int lanes_ = 1, dac_bits_ = 2;
-  std::vector<int32_t> dac_;
-  uint64_t pos_ = 0, neg_ = 0, chunks_ = 0, last_ = 0;
+  std::unique_ptr<std::conditional_t<std::is_void<Tfp>::value, int, Tfp>> tfp_;
 };
 
 }  // namespace pbitsc

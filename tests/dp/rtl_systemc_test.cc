@@ -70,9 +70,10 @@ TEST(SystemcHal, BuildsAndBackendName) {
     ASSERT_EQ(pbit_hal_info(h, &info), PBIT_HAL_OK);
     EXPECT_EQ(info.lanes, static_cast<uint32_t>(p.lanes));
     EXPECT_EQ(info.max_units, static_cast<uint32_t>(p.max_units));
-    // One open per build: a second handle on tiny is refused, named.
-    EXPECT_EQ(pbit_hal_open(&cfg, &h2, &err), PBIT_ERR_CONFIG);
-    EXPECT_NE(std::string(err.msg).find("one open per build"), std::string::npos) << err.msg;
+    // Several slots per build: a second handle on tiny opens too (the
+    // slot limit: rtl_systemc_tiles_test.cc).
+    ASSERT_EQ(pbit_hal_open(&cfg, &h2, &err), PBIT_OK) << err.msg;
+    pbit_hal_close(h2);
     pbit_hal_close(h);
     // Unknown parameters: no build.
     pbit_hal_config_t bad = cfg;

@@ -17,6 +17,7 @@ int pbit_cli_sample(int argc, char **argv);
 int pbit_cli_gibbs(int argc, char **argv);
 int pbit_cli_datapath(int argc, char **argv);
 int pbit_cli_train(int argc, char **argv);
+int pbit_cli_sweep(int argc, char **argv);
 
 /* Prints "pbitsim: <file>:<line>:<col>: <msg>" (or the shorter forms) to
  * stderr and returns the exit code for err->status (2 for bad input). */

@@ -16,6 +16,7 @@ static const command_t kCommands[] = {
     {"gibbs", pbit_cli_gibbs, "sample a coupled p-bit (Ising) network by graph colour"},
     {"datapath", pbit_cli_datapath, "one FORWARD/UPDATE of the accelerator datapath (model or RTL)"},
     {"train", pbit_cli_train, "train BSFF on the accelerator (one tile per layer), price it in energy"},
+    {"sweep", pbit_cli_sweep, "train every point of a sweep file, one CSV row per point"},
 };
 
 static void usage(FILE *f) {

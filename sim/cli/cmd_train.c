@@ -273,6 +273,7 @@ static int evaluate(pbit_bsff_t *b, const pbit_dataset_t *test, uint32_t n,
 typedef struct {
   pbit_energy_ledger_t train, infer, baseline;
   double per_update_pj, per_inference_pj, baseline_per_update_pj;
+  uint64_t baseline_examples;
 } energy_t;
 
 static int ledger_of(const pbit_bsff_counters_t *c, const pbit_dp_params_t *accel,
@@ -343,6 +344,7 @@ static int baseline_energy(const pbit_bsff_config_t *bc, const pbit_dataset_t *t
     mem.act_capacity_bits = abits + 2 * wbits; /* + Adam moments */
     pbit_energy_ledger_init(&e->baseline);
     rc = pbit_energy_add_ff(&e->baseline, &c, &mem, tech, err);
+    e->baseline_examples = c.train_examples;
     if (rc == PBIT_OK && c.train_examples > 0)
       e->baseline_per_update_pj =
           pbit_energy_aj_to_pj(pbit_energy_ledger_sum_aj(&e->baseline, -1, -1)) /
@@ -516,6 +518,11 @@ static int write_summary(const char *dir, const summary_t *s, pbit_error_t *err)
   if (s->e->baseline_per_update_pj > 0) {
     fprintf(f, "  \"baseline_energy_per_update_pj\": %.6f,\n", s->e->baseline_per_update_pj);
     fprintf(f, "  \"energy_ratio\": %.6f,\n", s->e->baseline_per_update_pj / (total / per));
+    fprintf(f, "  \"baseline_energy_breakdown_pj\": ");
+    json_breakdown(f, &s->e->baseline, (double)s->e->baseline_examples, 0);
+    fprintf(f, ",\n  \"baseline_energy_by_phase_pj\": ");
+    json_breakdown(f, &s->e->baseline, (double)s->e->baseline_examples, 1);
+    fprintf(f, ",\n");
   } else {
     fprintf(f, "  \"baseline_energy_per_update_pj\": null,\n  \"energy_ratio\": null,\n");
   }

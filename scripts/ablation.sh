@@ -19,7 +19,7 @@ OUT=$ROOT/runs/ablation
 BASE=$ROOT/configs/default.yaml
 JOBS=1
 ONLY=
-PBITSIM=$ROOT/build/bin/pbitsim
+PBITSIM=${PBITSIM:-$ROOT/build/bin/pbitsim}
 while [[ $# -gt 0 ]]; do
   case $1 in
     --out) OUT=$2; shift 2 ;;

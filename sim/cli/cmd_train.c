@@ -377,42 +377,41 @@ static int write_curve(const char *dir, const curve_row_t *rows, size_t n, pbit_
   return pbit_outfile_commit(&of, err);
 }
 
+/* The gnuplot script of curve.png: training accuracy of the scoring pass
+ * every epoch, test accuracy (goodness, and readout if trained) where it
+ * was measured (rows without it are filtered out, so the points join). */
+static int write_plot_script(const char *script, const char *terminal, const char *png,
+                             const char *title, const char *dir, int readout) {
+  FILE *f = fopen(script, "w");
+  if (f == NULL) return -1;
+  fprintf(f,
+          "set terminal %s size 800,500\nset output '%s'\nset datafile separator ','\n"
+          "set title '%s' noenhanced\nset xlabel 'epoch'\nset ylabel 'accuracy'\n"
+          "set key bottom right\nset yrange [0:1]\nset grid\n"
+          "tested = '< awk -F, ''NR > 1 && $6 != \"nan\"'' %s/curve.csv'\n"
+          "plot tested using 1:6 with linespoints title 'test (goodness)', "
+          "'%s/curve.csv' using 1:5 skip 1 with linespoints title 'train (scoring pass)'%s\n",
+          terminal, png, title, dir, dir,
+          readout ? ", tested using 1:7 with linespoints title 'test (readout)'" : "");
+  return fclose(f) == 0 ? 0 : -1;
+}
+
 /* curve.png from curve.csv with gnuplot; 0 if drawn, else why not in msg. */
-static int plot_curve(const char *dir, const char *title, char *msg, size_t len) {
-  char png[1100], tmp[1200], script[1300], cmd[1400];
+static int plot_curve(const char *dir, const char *title, int readout, char *msg, size_t len) {
+  char tmp[1200], script[1300], cmd[1400], png[1100];
   snprintf(png, sizeof png, "%s/curve.png", dir);
   snprintf(tmp, sizeof tmp, "%s/.curve.png.tmp.%d", dir, (int)getpid());
   snprintf(script, sizeof script, "%s/.curve.gp.%d", dir, (int)getpid());
-  FILE *f = fopen(script, "w");
-  if (f == NULL) {
-    snprintf(msg, len, "cannot write the gnuplot script");
-    return -1;
-  }
-  fprintf(f,
-          "set terminal pngcairo size 800,500 noenhanced\n"
-          "set output '%s'\nset datafile separator ','\n"
-          "set title '%s'\nset xlabel 'epoch'\nset ylabel 'accuracy'\nset key bottom right\n"
-          "set yrange [0:1]\nset grid\n"
-          "plot '%s/curve.csv' using 1:6 skip 1 with linespoints title 'test (goodness)', "
-          "'' using 1:5 skip 1 with linespoints title 'train (scoring pass)'\n",
-          tmp, title, dir);
-  fclose(f);
   snprintf(cmd, sizeof cmd, "gnuplot '%s' 2>/dev/null", script);
-  int st = system(cmd);
-  remove(script);
-  if (st != 0) {
-    remove(tmp);
-    /* pngcairo may be missing (gnuplot-nox has png). */
-    f = fopen(script, "w");
-    if (f == NULL) return -1;
-    fprintf(f,
-            "set terminal png size 800,500\nset output '%s'\nset datafile separator ','\n"
-            "set title '%s' noenhanced\nset xlabel 'epoch'\nset ylabel 'accuracy'\n"
-            "set key bottom right\nset yrange [0:1]\nset grid\n"
-            "plot '%s/curve.csv' using 1:6 skip 1 with linespoints title 'test (goodness)', "
-            "'' using 1:5 skip 1 with linespoints title 'train (scoring pass)'\n",
-            tmp, title, dir);
-    fclose(f);
+  /* pngcairo first; gnuplot-nox may only have the plain png terminal. */
+  static const char *const kTerminals[] = {"pngcairo", "png"};
+  int st = -1;
+  for (size_t i = 0; i < 2 && st != 0; i++) {
+    if (write_plot_script(script, kTerminals[i], tmp, title, dir, readout) != 0) {
+      remove(script);
+      snprintf(msg, len, "cannot write the gnuplot script");
+      return -1;
+    }
     st = system(cmd);
     remove(script);
   }
@@ -776,7 +775,7 @@ int pbit_cli_train(int argc, char **argv) {
   char plot_msg[200];
   rc = write_curve(outdir, curve, ncurve, &err);
   if (rc != PBIT_OK) goto out;
-  const char *pm = plot_curve(outdir, run.name, plot_msg, sizeof plot_msg) == 0 ? NULL : plot_msg;
+  const char *pm = plot_curve(outdir, run.name, bc->readout, plot_msg, sizeof plot_msg) == 0 ? NULL : plot_msg;
   if (pm != NULL) fprintf(stderr, "pbitsim: warning: no curve.png: %s\n", pm);
   summary_t s = {&run, run.backend, path, pm, (uint32_t)run.epochs, n_test, n_train, test_acc,
                  ro_acc, train_s, eval_s, tc.examples, &e, &tc, accel.clock_ns, o.resume != NULL};

@@ -6,25 +6,8 @@
 # Usage: tests/cli/datapath_test.sh <path to pbitsim> (from the repo root)
 set -u
 PBITSIM=${1:?usage: datapath_test.sh <pbitsim>}
-TMP=$(mktemp -d)
-trap 'rm -rf "$TMP"' EXIT
-PASS=0
-FAIL=0
-ok() { PASS=$((PASS + 1)); }
-bad() {
-  FAIL=$((FAIL + 1))
-  echo "FAIL: $*"
-}
-# expect <code> <name> -- args...: exit code must be <code>.
-expect() {
-  local code=$1 name=$2
-  shift 3
-  "$PBITSIM" "$@" >"$TMP/out" 2>"$TMP/err"
-  local rc=$?
-  if [[ $rc -eq $code ]]; then ok; else bad "$name: exit $rc, want $code ($(head -c 300 "$TMP/err"))"; fi
-}
-# stderr_has <name> <pattern>: the last command's stderr matches.
-stderr_has() { grep -qE -- "$2" "$TMP/err" && ok || bad "$1: stderr lacks '$2': $(head -c 300 "$TMP/err")"; }
+# shellcheck source=tests/cli/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 # gen_matrix <rows> <cols> <lo> <hi> <seed>: random integers, CSV.
 gen_matrix() {
@@ -180,5 +163,4 @@ mkdir -p "$TMP/dir.csv"
 expect 2 "output is a directory" -- datapath --backend model --config small --weights "$TMP/W2.csv" \
   --bias "$TMP/b2.csv" --indices "$TMP/none.txt" --out "$TMP/dir.csv" --counters "$TMP/c.json"
 
-echo "pbitsim datapath: $PASS passed, $FAIL failed"
-[[ $FAIL -eq 0 ]]
+finish "pbitsim datapath"

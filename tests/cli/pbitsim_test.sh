@@ -4,23 +4,8 @@
 # Usage: tests/cli/pbitsim_test.sh <path to pbitsim>
 set -u
 PBITSIM=${1:?usage: pbitsim_test.sh <pbitsim>}
-TMP=$(mktemp -d)
-trap 'rm -rf "$TMP"' EXIT
-PASS=0
-FAIL=0
-ok() { PASS=$((PASS + 1)); }
-bad() {
-  FAIL=$((FAIL + 1))
-  echo "FAIL: $*"
-}
-# expect <code> <name> -- args...: exit code must be <code>.
-expect() {
-  local code=$1 name=$2
-  shift 3
-  "$PBITSIM" "$@" >"$TMP/out" 2>"$TMP/err"
-  local rc=$?
-  if [[ $rc -eq $code ]]; then ok; else bad "$name: exit $rc, want $code ($(head -c 300 "$TMP/err"))"; fi
-}
+# shellcheck source=tests/cli/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 SAMPLE=(sample --device ideal --pbits 4 --z 0.5 --dt-ns 1 --cycles 50 --seed 3)
 GIBBS=(gibbs --model ising-ring10 --sweeps 2000 --seed 5)
 
@@ -70,5 +55,4 @@ cmp -s "$TMP/h1.csv" "$TMP/h2.csv" && ok || bad "gibbs same seed gives the same 
 expect 2 "gibbs missing model" -- gibbs --model "$TMP/none.yaml" --sweeps 10 --seed 1 --out "$TMP/h3.csv"
 [[ ! -e "$TMP/h3.csv" ]] && ok || bad "gibbs failure left an output"
 
-echo "pbitsim command line: $PASS passed, $FAIL failed"
-[[ $FAIL -eq 0 ]]
+finish "pbitsim command line"

@@ -14,23 +14,8 @@
 set -u
 PBITSIM=${1:?usage: sweep_test.sh <pbitsim>}
 PBITSIM=$(cd "$(dirname "$PBITSIM")" && pwd)/$(basename "$PBITSIM")
-TMP=$(mktemp -d)
-trap 'rm -rf "$TMP"' EXIT
-PASS=0
-FAIL=0
-ok() { PASS=$((PASS + 1)); }
-bad() {
-  FAIL=$((FAIL + 1))
-  echo "FAIL: $*"
-}
-expect() {
-  local code=$1 name=$2
-  shift 3
-  "$PBITSIM" "$@" >"$TMP/out" 2>"$TMP/err"
-  local rc=$?
-  if [[ $rc -eq $code ]]; then ok; else bad "$name: exit $rc, want $code ($(head -c 400 "$TMP/err"))"; fi
-}
-stderr_has() { grep -qE -- "$2" "$TMP/err" && ok || bad "$1: stderr lacks '$2': $(head -c 300 "$TMP/err")"; }
+# shellcheck source=tests/cli/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 # Everything but the timing columns (they differ from run to run).
 untimed() {
@@ -188,5 +173,4 @@ expect 0 "help" -- sweep --help
 expect 0 "dry run" -- sweep "$TMP/s.yaml" --dry-run
 [[ ! -e $TMP/x ]] && ok || bad "usage errors created output"
 
-echo "pbitsim sweep: $PASS passed, $FAIL failed"
-[[ $FAIL -eq 0 ]]
+finish "pbitsim sweep"

@@ -12,23 +12,8 @@
 # Usage: tests/cli/train_test.sh <path to pbitsim> (from the repo root)
 set -u
 PBITSIM=${1:?usage: train_test.sh <pbitsim>}
-TMP=$(mktemp -d)
-trap 'rm -rf "$TMP"' EXIT
-PASS=0
-FAIL=0
-ok() { PASS=$((PASS + 1)); }
-bad() {
-  FAIL=$((FAIL + 1))
-  echo "FAIL: $*"
-}
-expect() {
-  local code=$1 name=$2
-  shift 3
-  "$PBITSIM" "$@" >"$TMP/out" 2>"$TMP/err"
-  local rc=$?
-  if [[ $rc -eq $code ]]; then ok; else bad "$name: exit $rc, want $code ($(head -c 400 "$TMP/err"))"; fi
-}
-stderr_has() { grep -qE -- "$2" "$TMP/err" && ok || bad "$1: stderr lacks '$2': $(head -c 300 "$TMP/err")"; }
+# shellcheck source=tests/cli/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 FMNIST=${PBITSIM_FASHION_DIR:-/usr/share/datasets/fashion-mnist}
 if [[ ! -f $FMNIST/train-images-idx3-ubyte.gz && ! -f $FMNIST/train-images-idx3-ubyte ]]; then
@@ -141,5 +126,4 @@ expect 2 "missing config" -- train --out "$TMP/x"
 expect 2 "bad backend" -- train --config "$CFG" --backend fpga
 expect 0 "help" -- train --help
 
-echo "pbitsim train: $PASS passed, $FAIL failed"
-[[ $FAIL -eq 0 ]]
+finish "pbitsim train"

@@ -101,6 +101,15 @@ int pbit_cli_resolve_config(const char *kind, const char *arg, char *out,
                         kind, arg, kind, arg);
 }
 
+int pbit_cli_help(int argc, char **argv, const char *usage) {
+  for (int i = 1; i < argc; i++)
+    if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+      fputs(usage, stdout);
+      return 1;
+    }
+  return 0;
+}
+
 int pbit_cli_make_parents(const char *path) {
   char buf[1024];
   snprintf(buf, sizeof(buf), "%s", path);

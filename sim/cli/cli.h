@@ -19,6 +19,9 @@ int pbit_cli_datapath(int argc, char **argv);
 int pbit_cli_train(int argc, char **argv);
 int pbit_cli_sweep(int argc, char **argv);
 
+/* 1 (after printing usage to stdout) if argv holds --help or -h, else 0. */
+int pbit_cli_help(int argc, char **argv, const char *usage);
+
 /* Prints "pbitsim: <file>:<line>:<col>: <msg>" (or the shorter forms) to
  * stderr and returns the exit code for err->status (2 for bad input). */
 int pbit_cli_report(const pbit_error_t *err);

@@ -373,11 +373,7 @@ static int run(const pbit_dp_bus_t *bus, const pbit_dp_params_t *p, const opts_t
 }
 
 int pbit_cli_datapath(int argc, char **argv) {
-  for (int i = 1; i < argc; i++)
-    if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
-      fputs(kUsage, stdout);
-      return PBIT_EXIT_OK;
-    }
+  if (pbit_cli_help(argc, argv, kUsage)) return PBIT_EXIT_OK;
   opts_t o;
   int rc = parse(argc, argv, &o);
   if (rc != PBIT_EXIT_OK) return rc;

@@ -177,11 +177,7 @@ static void print_summary(const pbit_array_t *a, const opts_t *o, const lag_stat
 }
 
 int pbit_cli_sample(int argc, char **argv) {
-  for (int i = 1; i < argc; i++)
-    if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
-      fputs(kUsage, stdout);
-      return PBIT_EXIT_OK;
-    }
+  if (pbit_cli_help(argc, argv, kUsage)) return PBIT_EXIT_OK;
   opts_t o;
   int rc = parse(argc, argv, &o);
   if (rc != PBIT_EXIT_OK) return rc;

@@ -840,11 +840,7 @@ static int mine(const opts_t *o, size_t k) {
 }
 
 int pbit_cli_sweep(int argc, char **argv) {
-  for (int i = 1; i < argc; i++)
-    if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
-      fputs(kUsage, stdout);
-      return PBIT_EXIT_OK;
-    }
+  if (pbit_cli_help(argc, argv, kUsage)) return PBIT_EXIT_OK;
   opts_t o;
   int ex = parse(argc, argv, &o);
   if (ex != PBIT_EXIT_OK) return ex;

@@ -38,7 +38,7 @@ struct pbit_array {
   int32_t *code;
   double *p;
   double *rho;
-  double *nl; /* -log(rho) = dt / tau (INFINITY when rho = 0) */
+  double *nl;     /* -log(rho) = dt / tau (INFINITY when rho = 0) */
   uint8_t *stale; /* rho, thr0, thr1 not yet computed for the current law */
   uint64_t *rate; /* expected physical flips per cycle, fixed point 2^-32 */
   uint32_t *thr0; /* threshold of P(1 | previous 0) over one cycle */
@@ -66,23 +66,19 @@ static inline uint64_t rate_fx(double rate) {
 
 double pbit_sigmoid(double z) { return 1.0 / (1.0 + exp(-z)); }
 
-double pbit_correlation_time_ns(const pbit_device_t *dev, double dwell_ns,
-                                double z) {
+double pbit_correlation_time_ns(const pbit_device_t *dev, double dwell_ns, double z) {
   if (!(dwell_ns > 0.0)) return 0.0;
-  if (dev->rate_model == PBIT_RATE_BIAS_DEPENDENT)
-    return dwell_ns / (2.0 * cosh(0.5 * z));
+  if (dev->rate_model == PBIT_RATE_BIAS_DEPENDENT) return dwell_ns / (2.0 * cosh(0.5 * z));
   return 0.5 * dwell_ns;
 }
 
 /* P(s' = 1 | s) after a stretch with correlation rhok: the one formula every
  * path uses, so the per-cycle kernel and lazy reads agree bit for bit. */
-static inline double trans_prob(double p, double rhok, int s) {
-  return p + ((double)s - p) * rhok;
-}
+static inline double trans_prob(double p, double rhok, int s) { return p + ((double)s - p) * rhok; }
 
 /* p, rho and expected flip rate of p-bit i at input I (noise included). */
-static void law(const pbit_array_t *a, size_t i, double input, double *p,
-                double *nl, uint64_t *rate) {
+static void law(const pbit_array_t *a, size_t i, double input, double *p, double *nl,
+                uint64_t *rate) {
   if (a->stuck[i] >= 0) {
     *p = (double)a->stuck[i];
     *nl = 0.0;
@@ -185,18 +181,18 @@ static void free_all(pbit_array_t *a) {
   free(a);
 }
 
-int pbit_array_create(const pbit_device_t *dev, size_t n, double dt_ns,
-                      uint64_t seed, pbit_array_t **out, pbit_error_t *err) {
+int pbit_array_create(const pbit_device_t *dev, size_t n, double dt_ns, uint64_t seed,
+                      pbit_array_t **out, pbit_error_t *err) {
   if (out == NULL) return pbit_error_set(err, PBIT_ERR_ARG, NULL, 0, 0, "out is NULL");
   *out = NULL;
   int rc = pbit_device_validate(dev, err);
   if (rc != PBIT_OK) return rc;
   if (n == 0 || n > (size_t)UINT32_MAX)
-    return pbit_error_set(err, PBIT_ERR_ARG, NULL, 0, 0,
-                          "array size %zu out of range [1, 2^32-1]", n);
+    return pbit_error_set(err, PBIT_ERR_ARG, NULL, 0, 0, "array size %zu out of range [1, 2^32-1]",
+                          n);
   if (!(isfinite(dt_ns) && dt_ns > 0.0))
-    return pbit_error_set(err, PBIT_ERR_ARG, NULL, 0, 0,
-                          "clock period dt must be > 0 ns (got %g)", dt_ns);
+    return pbit_error_set(err, PBIT_ERR_ARG, NULL, 0, 0, "clock period dt must be > 0 ns (got %g)",
+                          dt_ns);
 
   pbit_array_t *a = calloc(1, sizeof(*a));
   if (a == NULL) return pbit_error_set(err, PBIT_ERR_NOMEM, NULL, 0, 0, "out of memory");
@@ -234,12 +230,11 @@ int pbit_array_create(const pbit_device_t *dev, size_t n, double dt_ns,
   a->prev = malloc(n);
   a->last = calloc(n, sizeof(uint64_t));
   a->last_read = malloc(n * sizeof(uint64_t));
-  if (!a->offset || !a->gain || !a->dwell || !a->stuck || !a->input || !a->code ||
-      !a->p || !a->rho || !a->nl || !a->stale || !a->rate || !a->thr0 || !a->thr1 || !a->s || !a->prev ||
+  if (!a->offset || !a->gain || !a->dwell || !a->stuck || !a->input || !a->code || !a->p ||
+      !a->rho || !a->nl || !a->stale || !a->rate || !a->thr0 || !a->thr1 || !a->s || !a->prev ||
       !a->last || !a->last_read) {
     free_all(a);
-    return pbit_error_set(err, PBIT_ERR_NOMEM, NULL, 0, 0,
-                          "out of memory for %zu p-bits", n);
+    return pbit_error_set(err, PBIT_ERR_NOMEM, NULL, 0, 0, "out of memory for %zu p-bits", n);
   }
 
   /* Device-to-device variation and faults, fixed for the array's life. */
@@ -276,9 +271,7 @@ void pbit_array_destroy(pbit_array_t *a) {
 
 size_t pbit_array_size(const pbit_array_t *a) { return a ? a->n : 0; }
 uint64_t pbit_array_now(const pbit_array_t *a) { return a ? a->now : 0; }
-const pbit_device_t *pbit_array_device(const pbit_array_t *a) {
-  return a ? &a->dev : NULL;
-}
+const pbit_device_t *pbit_array_device(const pbit_array_t *a) { return a ? &a->dev : NULL; }
 
 int pbit_array_set_threads(pbit_array_t *a, int threads) {
   if (a == NULL || threads < 1 || threads > 1024)
@@ -287,8 +280,7 @@ int pbit_array_set_threads(pbit_array_t *a, int threads) {
   return PBIT_OK;
 }
 
-static int check_range(const pbit_array_t *a, size_t first, size_t count,
-                       const void *buf) {
+static int check_range(const pbit_array_t *a, size_t first, size_t count, const void *buf) {
   if (a == NULL || (buf == NULL && count > 0)) return PBIT_ERR_ARG;
   if (first > a->n || count > a->n - first) return PBIT_ERR_ARG;
   return PBIT_OK;
@@ -304,8 +296,7 @@ static void apply_input(pbit_array_t *a, size_t i, double input, int32_t code) {
   update_law(a, i);
 }
 
-int pbit_array_set_inputs(pbit_array_t *a, size_t first, size_t count,
-                          const double *inputs) {
+int pbit_array_set_inputs(pbit_array_t *a, size_t first, size_t count, const double *inputs) {
   if (check_range(a, first, count, inputs) != PBIT_OK) return PBIT_ERR_ARG;
   for (size_t j = 0; j < count; j++)
     if (!isfinite(inputs[j])) return PBIT_ERR_ARG; /* nothing changed yet */
@@ -333,14 +324,11 @@ int pbit_array_set_input_all(pbit_array_t *a, double input) {
   return PBIT_OK;
 }
 
-int pbit_array_set_codes(pbit_array_t *a, size_t first, size_t count,
-                         const int32_t *codes) {
-  if (check_range(a, first, count, codes) != PBIT_OK || a->dev.dac_bits <= 0)
-    return PBIT_ERR_ARG;
+int pbit_array_set_codes(pbit_array_t *a, size_t first, size_t count, const int32_t *codes) {
+  if (check_range(a, first, count, codes) != PBIT_OK || a->dev.dac_bits <= 0) return PBIT_ERR_ARG;
   for (size_t j = 0; j < count; j++)
     if (codes[j] < a->code_min || codes[j] > a->code_max) return PBIT_ERR_ARG;
-  for (size_t j = 0; j < count; j++)
-    apply_input(a, first + j, codes[j] * a->lsb, codes[j]);
+  for (size_t j = 0; j < count; j++) apply_input(a, first + j, codes[j] * a->lsb, codes[j]);
   return PBIT_OK;
 }
 
@@ -359,15 +347,13 @@ int pbit_array_equilibrate(pbit_array_t *a) {
 /* One cycle of every p-bit with fresh noise (noisy devices only). */
 static void step_noisy(pbit_array_t *a) {
   uint64_t c = a->now + 1;
-  double common = a->dev.sigma_common > 0.0
-                      ? a->dev.sigma_common * pbit_rng_normal(a->key_common, 0, c)
-                      : 0.0;
+  double common =
+      a->dev.sigma_common > 0.0 ? a->dev.sigma_common * pbit_rng_normal(a->key_common, 0, c) : 0.0;
   uint64_t ck = pbit_rng_counter_key(a->key_tr, c);
   for (size_t i = 0; i < a->n; i++) {
     uint32_t ix = (uint32_t)i;
-    double noise = a->dev.sigma_input > 0.0
-                       ? a->dev.sigma_input * pbit_rng_normal(a->key_noise, ix, c)
-                       : 0.0;
+    double noise =
+        a->dev.sigma_input > 0.0 ? a->dev.sigma_input * pbit_rng_normal(a->key_noise, ix, c) : 0.0;
     double p, nl;
     uint64_t rate;
     law(a, i, a->input[i] + noise + common, &p, &nl, &rate);
@@ -391,8 +377,7 @@ int pbit_array_advance(pbit_array_t *a, uint64_t cycles) {
   return PBIT_OK;
 }
 
-int pbit_array_read(pbit_array_t *a, size_t first, size_t count,
-                    uint8_t *states) {
+int pbit_array_read(pbit_array_t *a, size_t first, size_t count, uint8_t *states) {
   if (check_range(a, first, count, states) != PBIT_OK) return PBIT_ERR_ARG;
   uint64_t ck = pbit_rng_counter_key(a->key_tr, a->now);
   for (size_t j = 0; j < count; j++) {
@@ -406,8 +391,8 @@ int pbit_array_read(pbit_array_t *a, size_t first, size_t count,
 
 /* The hot loop: cycles now+1 .. now+m for p-bits [lo, hi), every p-bit
  * known and read at cycle now. Integer-only so that it vectorises. */
-static uint64_t run_block(const pbit_array_t *a, size_t lo, size_t hi,
-                          uint64_t m, uint8_t *trace, size_t stride) {
+static uint64_t run_block(const pbit_array_t *a, size_t lo, size_t hi, uint64_t m, uint8_t *trace,
+                          size_t stride) {
   uint8_t *restrict s = a->s;
   const uint32_t *restrict t0 = a->thr0;
   const uint32_t *restrict t1 = a->thr1;
@@ -432,8 +417,7 @@ static uint64_t run_block(const pbit_array_t *a, size_t lo, size_t hi,
   return flips;
 }
 
-int pbit_array_run(pbit_array_t *a, uint64_t cycles, uint8_t *trace,
-                   size_t stride) {
+int pbit_array_run(pbit_array_t *a, uint64_t cycles, uint8_t *trace, size_t stride) {
   if (a == NULL || (trace != NULL && stride < a->n)) return PBIT_ERR_ARG;
   if (cycles == 0) return PBIT_OK;
   if (UINT64_MAX - a->now < cycles) return PBIT_ERR_ARG;
@@ -488,8 +472,7 @@ void pbit_array_counters(const pbit_array_t *a, pbit_counters_t *out) {
   out->cycles = a->now;
   out->pbit_cycles = (uint64_t)a->n * a->now;
   unsigned __int128 fx = a->expected_fx;
-  for (size_t i = 0; i < a->n; i++)
-    fx += (unsigned __int128)a->rate[i] * (a->now - a->last[i]);
+  for (size_t i = 0; i < a->n; i++) fx += (unsigned __int128)a->rate[i] * (a->now - a->last[i]);
   out->expected_flips = (double)fx * 0x1p-32;
 }
 

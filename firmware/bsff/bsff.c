@@ -17,16 +17,16 @@ enum { RNG_INIT = 1, RNG_BIN = 2, RNG_NEG = 3, RNG_ROUND = 4, RNG_READOUT = 5 };
 typedef struct {
   uint32_t feat, n_in, n_out, kin; /* kin: copy vectors per presentation */
   int32_t offsets[64];
-  uint8_t *win;       /* the tile's INPUT window as last written [n_in] */
-  int win_valid;      /* 0: unknown (write all) */
-  uint8_t *want;      /* scratch [n_in] */
-  uint8_t *states;    /* [(T + 1) x n_out x K] */
-  uint8_t *out[2];    /* copy vectors of the first sample, K x n_out: pos/neg (and scratch) */
-  double *s[2];       /* sum_k s'(z_jk) per unit, pos / neg */
-  int32_t *delta;     /* [n_out] */
-  int32_t *codes;     /* [n_out] */
-  int phase;          /* PBIT_BSFF_PH_* being accounted, -1 none */
-  int train;          /* which counter group the phase belongs to */
+  uint8_t *win;    /* the tile's INPUT window as last written [n_in] */
+  int win_valid;   /* 0: unknown (write all) */
+  uint8_t *want;   /* scratch [n_in] */
+  uint8_t *states; /* [(T + 1) x n_out x K] */
+  uint8_t *out[2]; /* copy vectors of the first sample, K x n_out: pos/neg (and scratch) */
+  double *s[2];    /* sum_k s'(z_jk) per unit, pos / neg */
+  int32_t *delta;  /* [n_out] */
+  int32_t *codes;  /* [n_out] */
+  int phase;       /* PBIT_BSFF_PH_* being accounted, -1 none */
+  int train;       /* which counter group the phase belongs to */
   uint64_t snap[PBIT_DP_NUM_COUNTERS];
 } layer_t;
 
@@ -38,9 +38,9 @@ struct pbit_bsff {
   double input_lsb;
   uint64_t key[8];
   uint64_t steps;
-  uint8_t *x0;     /* binarised image [inputs] */
-  uint32_t cur;    /* selected tile */
-  int train;       /* current counter group */
+  uint8_t *x0;                 /* binarised image [inputs] */
+  uint32_t cur;                /* selected tile */
+  int train;                   /* current counter group */
   pbit_bsff_counters_t cnt[2]; /* [0] inference, [1] training */
   pbit_hal_pbit_counters_t pb_snap[PBIT_BSFF_MAX_LAYERS];
   uint64_t t_snap;
@@ -98,7 +98,8 @@ int pbit_bsff_config_check(const pbit_bsff_config_t *c, pbit_error_t *err) {
   if (!(c->beta > 0) || !isfinite(c->beta)) return bad(err, "beta > 0");
   if (!(c->step >= 0) || !isfinite(c->step)) return bad(err, "step >= 0");
   if (c->samples < 1 || c->samples > 4096) return bad(err, "samples (T) in 1..4096");
-  if (!(c->pixel_threshold >= 0 && c->pixel_threshold <= 1)) return bad(err, "pixel_threshold in [0, 1]");
+  if (!(c->pixel_threshold >= 0 && c->pixel_threshold <= 1))
+    return bad(err, "pixel_threshold in [0, 1]");
   if (!(c->alpha > 0) || !isfinite(c->alpha) || !isfinite(c->theta)) return bad(err, "alpha > 0");
   if (!(c->hard_temp > 0)) return bad(err, "hard_temp > 0");
   if (c->score_from_layer >= c->layers) return bad(err, "score_from_layer < layers");
@@ -228,8 +229,7 @@ static void build_want(const pbit_bsff_t *b, layer_t *y, const uint8_t *xk, uint
   memcpy(y->want, xk, y->feat);
   uint8_t *lab = y->want + y->feat;
   memset(lab, 0, y->n_in - y->feat);
-  if (k == 0 && label >= 0)
-    memset(lab + (size_t)label * b->c.label_repeat, 1, b->c.label_repeat);
+  if (k == 0 && label >= 0) memset(lab + (size_t)label * b->c.label_repeat, 1, b->c.label_repeat);
 }
 
 /* Runs the presentation x (kin copy vectors of feat bytes) with `label`

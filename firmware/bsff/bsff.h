@@ -116,8 +116,14 @@ typedef struct {
   uint64_t rng;      /* 32-bit random draws */
 } pbit_bsff_ops_t;
 
-enum { PBIT_BSFF_PH_FORWARD = 0, PBIT_BSFF_PH_GOODNESS, PBIT_BSFF_PH_UPDATE, PBIT_BSFF_PH_READOUT,
-       PBIT_BSFF_PH_SCORE, PBIT_BSFF_NUM_PH };
+enum {
+  PBIT_BSFF_PH_FORWARD = 0,
+  PBIT_BSFF_PH_GOODNESS,
+  PBIT_BSFF_PH_UPDATE,
+  PBIT_BSFF_PH_READOUT,
+  PBIT_BSFF_PH_SCORE,
+  PBIT_BSFF_NUM_PH
+};
 
 /* Counters of a phase group (training or inference). dp: datapath counters
  * summed over tiles (PBIT_DP_CNT_* order) by phase; pbits: p-bit counters
@@ -161,8 +167,7 @@ int pbit_bsff_train_example(pbit_bsff_t *b, const uint8_t *pixels, uint32_t labe
                             uint64_t example_id, pbit_bsff_stats_t *st, pbit_error_t *err);
 /* Prediction with the configured rule; scores (may be NULL) gets C values. */
 int pbit_bsff_predict(pbit_bsff_t *b, const uint8_t *pixels, uint64_t example_id,
-                      pbit_bsff_predict_t rule, uint32_t *pred, double *scores,
-                      pbit_error_t *err);
+                      pbit_bsff_predict_t rule, uint32_t *pred, double *scores, pbit_error_t *err);
 /* Counters of training (train = 1) or inference, since create. */
 int pbit_bsff_counters(pbit_bsff_t *b, int train, pbit_bsff_counters_t *out, pbit_error_t *err);
 /* Examples trained so far (the schedule position). */

@@ -59,12 +59,12 @@ static int file_exists(const char *p) {
   return stat(p, &st) == 0 && S_ISREG(st.st_mode);
 }
 
-int pbit_cli_resolve_config(const char *kind, const char *arg, char *out,
-                            size_t len, pbit_error_t *err) {
+int pbit_cli_resolve_config(const char *kind, const char *arg, char *out, size_t len,
+                            pbit_error_t *err) {
   if (arg == NULL || *arg == '\0')
     return pbit_error_set(err, PBIT_ERR_ARG, NULL, 0, 0, "empty %s name", kind);
-  int is_name = strchr(arg, '/') == NULL && strstr(arg, ".yaml") == NULL &&
-                strstr(arg, ".yml") == NULL;
+  int is_name =
+      strchr(arg, '/') == NULL && strstr(arg, ".yaml") == NULL && strstr(arg, ".yml") == NULL;
   if (!is_name) {
     if (!file_exists(arg)) /* a missing input is bad usage (exit 2) */
       return pbit_error_set(err, PBIT_ERR_ARG, arg, 0, 0, "no such file");
@@ -134,29 +134,25 @@ int pbit_outfile_open(pbit_outfile_t *of, const char *path, pbit_error_t *err) {
    * (never /dev/stdout, a symlink or a directory). */
   struct stat st;
   if (lstat(path, &st) == 0 && !S_ISREG(st.st_mode))
-    return pbit_error_set(err, PBIT_ERR_ARG, path, 0, 0,
-                          "output exists and is not a regular file");
+    return pbit_error_set(err, PBIT_ERR_ARG, path, 0, 0, "output exists and is not a regular file");
   if (pbit_cli_make_parents(path) != 0)
-    return pbit_error_set(err, PBIT_ERR_IO, path, 0, 0,
-                          "cannot create parent directory: %s", strerror(errno));
+    return pbit_error_set(err, PBIT_ERR_IO, path, 0, 0, "cannot create parent directory: %s",
+                          strerror(errno));
   of->fp = fopen(of->tmp, "w");
   if (of->fp == NULL)
-    return pbit_error_set(err, PBIT_ERR_IO, path, 0, 0, "cannot write: %s",
-                          strerror(errno));
+    return pbit_error_set(err, PBIT_ERR_IO, path, 0, 0, "cannot write: %s", strerror(errno));
   return PBIT_OK;
 }
 
 int pbit_outfile_commit(pbit_outfile_t *of, pbit_error_t *err) {
-  if (of->fp == NULL)
-    return pbit_error_set(err, PBIT_ERR_ARG, NULL, 0, 0, "output not open");
+  if (of->fp == NULL) return pbit_error_set(err, PBIT_ERR_ARG, NULL, 0, 0, "output not open");
   int bad = ferror(of->fp);
   if (fclose(of->fp) != 0) bad = 1;
   of->fp = NULL;
   if (bad || rename(of->tmp, of->path) != 0) {
     int e = errno;
     remove(of->tmp);
-    return pbit_error_set(err, PBIT_ERR_IO, of->path, 0, 0, "cannot write: %s",
-                          strerror(e));
+    return pbit_error_set(err, PBIT_ERR_IO, of->path, 0, 0, "cannot write: %s", strerror(e));
   }
   return PBIT_OK;
 }

@@ -27,8 +27,7 @@ int pbit_cli_help(int argc, char **argv, const char *usage);
 int pbit_cli_report(const pbit_error_t *err);
 
 /* Prints "pbitsim: <cmd>: <msg>" plus a hint to run --help; returns 2. */
-int pbit_cli_usage(const char *cmd, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
+int pbit_cli_usage(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* Strict number parsing: the whole string must be a number in range.
  * Return 0 on success, -1 otherwise. */
@@ -39,8 +38,8 @@ int pbit_cli_parse_double(const char *s, double *out);
  * name (no '/', no ".yaml") is looked up as <dir>/<kind>/<name>.yaml in
  * $PBITSIM_CONFIG_DIR, then <exe>/../../configs, then ./configs.
  * Returns 0 and fills out, or fills err (listing what was tried). */
-int pbit_cli_resolve_config(const char *kind, const char *arg, char *out,
-                            size_t len, pbit_error_t *err);
+int pbit_cli_resolve_config(const char *kind, const char *arg, char *out, size_t len,
+                            pbit_error_t *err);
 
 /* Creates the directories above path (mkdir -p of its dirname); 0 or -1. */
 int pbit_cli_make_parents(const char *path);

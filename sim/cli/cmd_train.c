@@ -245,10 +245,9 @@ static void progress_show(progress_t *p, uint32_t epoch, uint32_t epochs, uint64
     snprintf(tail, sizeof tail, "train acc %.1f%%", 100 * acc);
   else
     snprintf(tail, sizeof tail, "loss %.4f", -acc);
-  fprintf(stderr, "%sepoch %u/%u [%s] %llu/%llu  %.0f ex/s  ETA %dm%02ds  %s%s",
-          p->tty ? "\r" : "", epoch, epochs, bar, (unsigned long long)in_epoch,
-          (unsigned long long)epoch_n, rate, (int)eta / 60, (int)eta % 60, tail,
-          p->tty && !final ? "" : "\n");
+  fprintf(stderr, "%sepoch %u/%u [%s] %llu/%llu  %.0f ex/s  ETA %dm%02ds  %s%s", p->tty ? "\r" : "",
+          epoch, epochs, bar, (unsigned long long)in_epoch, (unsigned long long)epoch_n, rate,
+          (int)eta / 60, (int)eta % 60, tail, p->tty && !final ? "" : "\n");
   fflush(stderr);
 }
 
@@ -300,7 +299,8 @@ static int ledger_of(const pbit_bsff_counters_t *c, const pbit_dp_params_t *acce
   pc.dac_writes = c->pbits.dac_writes;
   pc.pbit_cycles = c->pbits.pbit_cycles;
   pc.cycles = c->pbits.cycles;
-  if (rc == PBIT_OK) rc = pbit_energy_add_pbits(l, PBIT_ENERGY_SAMPLING, &pc, dev, accel->clock_ns, err);
+  if (rc == PBIT_OK)
+    rc = pbit_energy_add_pbits(l, PBIT_ENERGY_SAMPLING, &pc, dev, accel->clock_ns, err);
   return rc;
 }
 
@@ -335,7 +335,8 @@ static int baseline_energy(const pbit_bsff_config_t *bc, const pbit_dataset_t *t
     double wbits = 0, abits = 0;
     uint32_t prev = fc.inputs;
     for (uint32_t l = 0; l < fc.layers; l++) {
-      uint32_t in = prev + (fc.label_mode == PBIT_FF_LABEL_APPEND ? fc.classes * fc.label_repeat : 0);
+      uint32_t in =
+          prev + (fc.label_mode == PBIT_FF_LABEL_APPEND ? fc.classes * fc.label_repeat : 0);
       wbits += 32.0 * ((double)in + 1) * fc.units[l];
       abits += 32.0 * 4 * ((double)in + fc.units[l]) * fc.batch;
       prev = fc.units[l];
@@ -368,8 +369,9 @@ static int write_curve(const char *dir, const curve_row_t *rows, size_t n, pbit_
   pbit_outfile_t of;
   int rc = pbit_outfile_open(&of, path, err);
   if (rc != PBIT_OK) return rc;
-  fprintf(of.fp, "epoch,examples,seconds,train_loss,train_score_accuracy,test_accuracy,"
-                 "readout_accuracy\n");
+  fprintf(of.fp,
+          "epoch,examples,seconds,train_loss,train_score_accuracy,test_accuracy,"
+          "readout_accuracy\n");
   for (size_t i = 0; i < n; i++)
     fprintf(of.fp, "%u,%llu,%.3f,%.6f,%.6f,%.6f,%.6f\n", rows[i].epoch,
             (unsigned long long)rows[i].examples, rows[i].seconds, rows[i].loss, rows[i].train_acc,
@@ -440,7 +442,8 @@ static void json_breakdown(FILE *f, const pbit_energy_ledger_t *l, double per, i
   int first = 1;
   fputc('{', f);
   for (int k = 0; k < n; k++) {
-    pbit_energy_aj_t aj = by_phase ? pbit_energy_ledger_sum_aj(l, -1, k) : pbit_energy_ledger_sum_aj(l, k, -1);
+    pbit_energy_aj_t aj =
+        by_phase ? pbit_energy_ledger_sum_aj(l, -1, k) : pbit_energy_ledger_sum_aj(l, k, -1);
     if (aj == 0) continue;
     fprintf(f, "%s\"%s\": %.6f", first ? "" : ", ",
             by_phase ? pbit_energy_phase_name(k) : pbit_energy_component_name(k),
@@ -525,8 +528,9 @@ static int write_summary(const char *dir, const summary_t *s, pbit_error_t *err)
   } else {
     fprintf(f, "  \"baseline_energy_per_update_pj\": null,\n  \"energy_ratio\": null,\n");
   }
-  fprintf(f, "  \"pbit_counters_per_update\": {\"samples\": %.1f, \"flips\": %.1f, "
-             "\"dac_writes\": %.1f},\n",
+  fprintf(f,
+          "  \"pbit_counters_per_update\": {\"samples\": %.1f, \"flips\": %.1f, "
+          "\"dac_writes\": %.1f},\n",
           (double)s->tc->pbits.samples / per, (double)s->tc->pbits.flips / per,
           (double)s->tc->pbits.dac_writes / per);
   fprintf(f, "  \"datapath_counters_per_update\": {");
@@ -626,9 +630,8 @@ int pbit_cli_train(int argc, char **argv) {
   uint32_t n_test = run.test_limit > 0 && (uint32_t)run.test_limit < test.count
                         ? (uint32_t)run.test_limit
                         : test.count;
-  uint32_t n_eval = run.eval_limit > 0 && (uint32_t)run.eval_limit < n_test
-                        ? (uint32_t)run.eval_limit
-                        : n_test;
+  uint32_t n_eval =
+      run.eval_limit > 0 && (uint32_t)run.eval_limit < n_test ? (uint32_t)run.eval_limit : n_test;
   bc->total_steps = (uint64_t)n_train * (uint64_t)run.epochs;
   char outdir[900];
   snprintf(outdir, sizeof outdir, "%s", o.out ? o.out : "");
@@ -673,8 +676,8 @@ int pbit_cli_train(int argc, char **argv) {
   }
   size_t ncurve = 0;
   size_t dim = pbit_dataset_example_size(&train);
-  progress_t pg = {o.quiet, isatty(2), now_s(), (uint64_t)n_train * (run.epochs - start_epoch), 0,
-                   -1};
+  progress_t pg = {o.quiet, isatty(2), now_s(), (uint64_t)n_train * (run.epochs - start_epoch),
+                   0,       -1};
   double train_s = 0;
   uint64_t examples = 0;
   char ckpt[1100];
@@ -703,8 +706,7 @@ int pbit_cli_train(int argc, char **argv) {
                                    (uint64_t)ep * n_train + i, &st, &err);
       if (rc != PBIT_OK) goto out;
       pg.done++;
-      if ((i + 1) % (uint32_t)run.progress_every == 0 || i + 1 == n_train)
-      {
+      if ((i + 1) % (uint32_t)run.progress_every == 0 || i + 1 == n_train) {
         double ls = 0;
         for (uint32_t l = 0; l < bc->layers; l++) ls += st.loss[l];
         /* running accuracy of the scoring pass, else (negated) the loss */
@@ -760,21 +762,24 @@ int pbit_cli_train(int argc, char **argv) {
   if (rc == PBIT_OK) rc = ledger_of(&ic, &accel, &dev, &tech, &e.infer, &err);
   if (rc == PBIT_OK && run.baseline) rc = baseline_energy(bc, &train, &tech, &e, &err);
   if (rc != PBIT_OK) goto out;
-  e.per_update_pj = tc.examples
-                        ? pbit_energy_aj_to_pj(pbit_energy_ledger_sum_aj(&e.train, -1, -1)) /
-                              (double)tc.examples
-                        : 0;
-  e.per_inference_pj = ic.examples
-                           ? pbit_energy_aj_to_pj(pbit_energy_ledger_sum_aj(&e.infer, -1, -1)) /
-                                 (double)ic.examples
-                           : 0;
+  e.per_update_pj =
+      tc.examples
+          ? pbit_energy_aj_to_pj(pbit_energy_ledger_sum_aj(&e.train, -1, -1)) / (double)tc.examples
+          : 0;
+  e.per_inference_pj =
+      ic.examples
+          ? pbit_energy_aj_to_pj(pbit_energy_ledger_sum_aj(&e.infer, -1, -1)) / (double)ic.examples
+          : 0;
   char plot_msg[200];
   rc = write_curve(outdir, curve, ncurve, &err);
   if (rc != PBIT_OK) goto out;
-  const char *pm = plot_curve(outdir, run.name, bc->readout, plot_msg, sizeof plot_msg) == 0 ? NULL : plot_msg;
+  const char *pm =
+      plot_curve(outdir, run.name, bc->readout, plot_msg, sizeof plot_msg) == 0 ? NULL : plot_msg;
   if (pm != NULL) fprintf(stderr, "pbitsim: warning: no curve.png: %s\n", pm);
-  summary_t s = {&run, run.backend, path, pm, (uint32_t)run.epochs, n_test, n_train, test_acc,
-                 ro_acc, train_s, eval_s, tc.examples, &e, &tc, accel.clock_ns, o.resume != NULL};
+  summary_t s = {
+      &run,           run.backend,     path,    pm,     (uint32_t)run.epochs, n_test, n_train,
+      test_acc,       ro_acc,          train_s, eval_s, tc.examples,          &e,     &tc,
+      accel.clock_ns, o.resume != NULL};
   rc = write_energy_csv(outdir, &e, &err);
   if (rc == PBIT_OK) rc = write_summary(outdir, &s, &err);
   if (rc != PBIT_OK) goto out;

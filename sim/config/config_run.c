@@ -9,30 +9,30 @@
 
 #define RUN(member) .offset = offsetof(pbit_run_config_t, member)
 #define BS(member) .offset = offsetof(pbit_bsff_config_t, member)
-#define STR(k, member)                                                          \
-  {                                                                             \
-    .key = (k), .type = PBIT_CONFIG_STRING, RUN(member),                        \
-    .size = sizeof(((pbit_run_config_t *)0)->member)                            \
+#define STR(k, member)                                   \
+  {                                                      \
+    .key = (k), .type = PBIT_CONFIG_STRING, RUN(member), \
+    .size = sizeof(((pbit_run_config_t *)0)->member)     \
   }
-#define RINT(k, member, lo, hi)                                                             \
-  {                                                                                         \
+#define RINT(k, member, lo, hi)                                                                   \
+  {                                                                                               \
     .key = (k), .type = PBIT_CONFIG_INT, RUN(member), .flags = PBIT_CONFIG_MIN | PBIT_CONFIG_MAX, \
-    .min = (lo), .max = (hi)                                                                \
+    .min = (lo), .max = (hi)                                                                      \
   }
-#define BINT(k, member, lo, hi)                                                            \
-  {                                                                                        \
+#define BINT(k, member, lo, hi)                                                                  \
+  {                                                                                              \
     .key = (k), .type = PBIT_CONFIG_INT, BS(member), .flags = PBIT_CONFIG_MIN | PBIT_CONFIG_MAX, \
-    .min = (lo), .max = (hi)                                                               \
+    .min = (lo), .max = (hi)                                                                     \
   }
-#define BDBL(k, member, lo, hi)                                                                \
-  {                                                                                            \
-    .key = (k), .type = PBIT_CONFIG_DOUBLE, BS(member), .flags = PBIT_CONFIG_MIN | PBIT_CONFIG_MAX, \
-    .min = (lo), .max = (hi)                                                                   \
+#define BDBL(k, member, lo, hi)                                          \
+  {                                                                      \
+    .key = (k), .type = PBIT_CONFIG_DOUBLE, BS(member),                  \
+    .flags = PBIT_CONFIG_MIN | PBIT_CONFIG_MAX, .min = (lo), .max = (hi) \
   }
-#define BDBL_POS(k, member, hi)                                                        \
-  {                                                                                    \
-    .key = (k), .type = PBIT_CONFIG_DOUBLE, BS(member),                                \
-    .flags = PBIT_CONFIG_MIN_EXCL | PBIT_CONFIG_MAX, .min = 0, .max = (hi)             \
+#define BDBL_POS(k, member, hi)                                            \
+  {                                                                        \
+    .key = (k), .type = PBIT_CONFIG_DOUBLE, BS(member),                    \
+    .flags = PBIT_CONFIG_MIN_EXCL | PBIT_CONFIG_MAX, .min = 0, .max = (hi) \
   }
 
 static const char *const kModes[] = {"hardware", "reference", NULL};
@@ -175,7 +175,8 @@ int pbit_config_bind_run(const pbit_config_doc_t *doc, const pbit_config_node_t 
   int rc = pbit_config_bind(doc, map, &kRunSchema, &r, err);
   if (rc == PBIT_OK) rc = bind_word(doc, map, "algorithm", kAlg, alg, sizeof alg, err);
   if (rc == PBIT_OK) rc = bind_word(doc, map, "dataset", kData, r.dataset, sizeof r.dataset, err);
-  if (rc == PBIT_OK) rc = bind_word(doc, map, "backend", kBackend, r.backend, sizeof r.backend, err);
+  if (rc == PBIT_OK)
+    rc = bind_word(doc, map, "backend", kBackend, r.backend, sizeof r.backend, err);
   const pbit_config_node_t *net = pbit_config_map_value(map, "network");
   if (rc == PBIT_OK && net != NULL) rc = bind_layers(doc, net, &r.bsff, err);
   r.bsff.seed = (uint64_t)r.seed;

@@ -24,13 +24,13 @@ typedef struct {
   double dt_ns; /* p-bit cycle; 0 = the accel's clock */
   int seed;
   int epochs;
-  int train_limit; /* first n training examples (0: all) */
-  int test_limit;  /* first n test examples (0: the full split) */
-  int eval_every;  /* epochs between learning-curve evaluations (0: only at the end) */
-  int eval_limit;  /* test examples per learning-curve point (0: test_limit) */
-  int shuffle;     /* reshuffle the training order every epoch (seeded) */
+  int train_limit;    /* first n training examples (0: all) */
+  int test_limit;     /* first n test examples (0: the full split) */
+  int eval_every;     /* epochs between learning-curve evaluations (0: only at the end) */
+  int eval_limit;     /* test examples per learning-curve point (0: test_limit) */
+  int shuffle;        /* reshuffle the training order every epoch (seeded) */
   int progress_every; /* examples between progress updates */
-  int baseline;    /* 1: estimate the real-valued FF baseline's energy per update */
+  int baseline;       /* 1: estimate the real-valued FF baseline's energy per update */
   pbit_bsff_config_t bsff;
 } pbit_run_config_t;
 

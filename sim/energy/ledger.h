@@ -104,8 +104,7 @@ int pbit_energy_ledger_add(pbit_energy_ledger_t *l, int component, int phase, co
                            uint64_t count, double pj_each, const char *source, pbit_error_t *err);
 
 /* Exact sums in attojoules; component/phase -1 = any. */
-pbit_energy_aj_t pbit_energy_ledger_sum_aj(const pbit_energy_ledger_t *l, int component,
-                                           int phase);
+pbit_energy_aj_t pbit_energy_ledger_sum_aj(const pbit_energy_ledger_t *l, int component, int phase);
 double pbit_energy_aj_to_pj(pbit_energy_aj_t aj);
 
 /* The datapath's counters of one phase (cleared before it): weight SRAM

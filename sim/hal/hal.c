@@ -186,8 +186,8 @@ static const pbit_hal_backend_t *find_backend(const char *name, pbit_error_t *er
                    "this program has no SystemC backend (link the SystemC builds)");
     return NULL;
   }
-  pbit_error_set(err, PBIT_ERR_CONFIG, NULL, 0, 0,
-                 "unknown HAL backend '%s' (model, rtl, systemc)", name);
+  pbit_error_set(err, PBIT_ERR_CONFIG, NULL, 0, 0, "unknown HAL backend '%s' (model, rtl, systemc)",
+                 name);
   return NULL;
 }
 
@@ -328,8 +328,8 @@ int pbit_hal_load_weights(pbit_hal_t *h, uint32_t row0, uint32_t rows, uint32_t 
                           const int32_t *w) {
   CHECK(h, w != NULL || rows == 0 || ncols == 0);
   for (uint32_t r = 0; r < rows; r++) {
-    int rc = pbit_dp_drv_win_write(&h->t->hbus, PBIT_DP_WIN_WEIGHT, row0 + r, 0, w + (size_t)r * ncols,
-                                   ncols, &h->err);
+    int rc = pbit_dp_drv_win_write(&h->t->hbus, PBIT_DP_WIN_WEIGHT, row0 + r, 0,
+                                   w + (size_t)r * ncols, ncols, &h->err);
     if (rc != PBIT_OK) return done(h, rc);
   }
   return PBIT_HAL_OK;

@@ -28,33 +28,27 @@ struct Geometry {
   double density;
 };
 
-class CosimTest
-    : public ::testing::TestWithParam<std::tuple<std::string, std::string>> {};
+class CosimTest : public ::testing::TestWithParam<std::tuple<std::string, std::string>> {};
 
 TEST_P(CosimTest, ModelAndRtlAreBitIdentical) {
-  const std::string accel = std::get<0>(GetParam()),
-                    device = std::get<1>(GetParam());
+  const std::string accel = std::get<0>(GetParam()), device = std::get<1>(GetParam());
   pbit_dp_params_t p;
   pbit_device_t dev;
   ASSERT_TRUE(haltest::LoadAccel(accel, &p)) << accel;
   ASSERT_TRUE(haltest::LoadDevice(device, &dev)) << device;
-  static const Geometry kTiny[] = {{1, 1, 1, 8, 1.0},
-                                   {10, 7, 3, 40, 0.5},
-                                   {64, 16, 4, 64, 0.3},
-                                   {23, 5, 8, 16, 0.9}};
+  static const Geometry kTiny[] = {
+      {1, 1, 1, 8, 1.0}, {10, 7, 3, 40, 0.5}, {64, 16, 4, 64, 0.3}, {23, 5, 8, 16, 0.9}};
   static const Geometry kSmall[] = {
       {40, 50, 3, 32, 0.4}, {100, 17, 2, 48, 0.2}, {300, 130, 1, 8, 0.05}};
   const bool tiny = accel == "tiny";
-  const std::vector<Geometry> geoms(tiny ? std::begin(kTiny)
-                                         : std::begin(kSmall),
+  const std::vector<Geometry> geoms(tiny ? std::begin(kTiny) : std::begin(kSmall),
                                     tiny ? std::end(kTiny) : std::end(kSmall));
   double lsb = 8.0 / (1 << (p.dac_bits - 1));
   std::mt19937_64 rng(std::hash<std::string>{}(accel + device));
   int compared = 0;
   uint64_t ones = 0;
   for (const Geometry &g : geoms) {
-    Layer l =
-        haltest::RandomLayer(p, g.n_in, g.n_out, g.copies, g.samples, rng);
+    Layer l = haltest::RandomLayer(p, g.n_in, g.n_out, g.copies, g.samples, rng);
     std::vector<std::vector<uint8_t>> xs;
     std::vector<std::vector<int32_t>> ds;
     for (int s = 0; s < 3; s++) {
@@ -65,13 +59,12 @@ TEST_P(CosimTest, ModelAndRtlAreBitIdentical) {
     Result m, r;
     ASSERT_EQ(haltest::Run("model", p, dev, seed, lsb, l, xs, ds, &m), "");
     ASSERT_EQ(haltest::Run("rtl", p, dev, seed, lsb, l, xs, ds, &r), "");
-    SCOPED_TRACE("n_in " + std::to_string(g.n_in) + " n_out " +
-                 std::to_string(g.n_out));
+    SCOPED_TRACE("n_in " + std::to_string(g.n_in) + " n_out " + std::to_string(g.n_out));
     EXPECT_EQ(m.acc, r.acc);
     EXPECT_EQ(m.dac, r.dac);
     EXPECT_EQ(m.codes, r.codes);
     EXPECT_EQ(m.dac,
-              m.codes); // the p-bits are driven by what the DAC window shows
+              m.codes);  // the p-bits are driven by what the DAC window shows
     EXPECT_EQ(m.counts, r.counts);
     EXPECT_EQ(m.states, r.states);
     EXPECT_EQ(m.w, r.w);
@@ -87,26 +80,23 @@ TEST_P(CosimTest, ModelAndRtlAreBitIdentical) {
     EXPECT_EQ(m.pc.dac_chunks, r.pc.dac_chunks);
     EXPECT_EQ(m.now, r.now);
     EXPECT_EQ(m.pc.cycles, m.now);
-    for (uint8_t v : m.states)
-      ones += v;
+    for (uint8_t v : m.states) ones += v;
     EXPECT_GT(m.pc.dac_chunks, 0u);
     compared++;
   }
   EXPECT_EQ(compared, static_cast<int>(geoms.size()));
-  EXPECT_GT(ones, 0u); // not vacuous: some p-bits were seen at 1
+  EXPECT_GT(ones, 0u);  // not vacuous: some p-bits were seen at 1
 }
 
-INSTANTIATE_TEST_SUITE_P(
-    Accels, CosimTest,
-    ::testing::Combine(::testing::Values("tiny", "small"),
-                       ::testing::Values("ideal", "smtj-fast", "smtj-slow")),
-    [](const auto &info) {
-      std::string n = std::get<0>(info.param) + "_" + std::get<1>(info.param);
-      for (auto &c : n)
-        if (c == '-')
-          c = '_';
-      return n;
-    });
+INSTANTIATE_TEST_SUITE_P(Accels, CosimTest,
+                         ::testing::Combine(::testing::Values("tiny", "small"),
+                                            ::testing::Values("ideal", "smtj-fast", "smtj-slow")),
+                         [](const auto &info) {
+                           std::string n = std::get<0>(info.param) + "_" + std::get<1>(info.param);
+                           for (auto &c : n)
+                             if (c == '-') c = '_';
+                           return n;
+                         });
 
 // A long FIFO index list (several pieces) driven from firmware-level HAL
 // calls, and the clock convention: an operation costs its register accesses
@@ -119,8 +109,7 @@ TEST(CosimHal, FifoListAndClockAgree) {
   std::mt19937_64 rng(7);
   Layer l = haltest::RandomLayer(p, 30, 13, 2, 20, rng);
   std::vector<uint32_t> idx;
-  for (int k = 0; k < 11; k++)
-    idx.push_back(static_cast<uint32_t>(rng() % l.n_in));
+  for (int k = 0; k < 11; k++) idx.push_back(static_cast<uint32_t>(rng() % l.n_in));
   std::vector<uint64_t> now[2];
   std::vector<uint32_t> counts[2];
   const char *names[2] = {"model", "rtl"};
@@ -140,9 +129,9 @@ TEST(CosimHal, FifoListAndClockAgree) {
     ASSERT_EQ(pbit_fw_layer_load(h, &lv), PBIT_HAL_OK) << pbit_hal_error(h);
     ASSERT_EQ(pbit_hal_clear_counters(h), PBIT_HAL_OK);
     uint64_t t0 = pbit_hal_now(h);
-    ASSERT_EQ(pbit_hal_run_list(h, PBIT_DP_CTRL_CLEAR | PBIT_DP_CTRL_FINISH,
-                                idx.data(), idx.size()),
-              PBIT_HAL_OK)
+    ASSERT_EQ(
+        pbit_hal_run_list(h, PBIT_DP_CTRL_CLEAR | PBIT_DP_CTRL_FINISH, idx.data(), idx.size()),
+        PBIT_HAL_OK)
         << pbit_hal_error(h);
     uint64_t t1 = pbit_hal_now(h);
     uint64_t c[PBIT_DP_NUM_COUNTERS];
@@ -153,8 +142,7 @@ TEST(CosimHal, FifoListAndClockAgree) {
     EXPECT_EQ(t1 - t0, idx.size() + 2 * pieces + c[PBIT_DP_CNT_CYCLES]);
     now[b] = {t0, t1, pbit_hal_now(h)};
     counts[b].resize(l.n_out);
-    ASSERT_EQ(pbit_hal_pbit_sample(h, l.n_out, 50, counts[b].data(), nullptr),
-              PBIT_HAL_OK);
+    ASSERT_EQ(pbit_hal_pbit_sample(h, l.n_out, 50, counts[b].data(), nullptr), PBIT_HAL_OK);
     now[b].push_back(pbit_hal_now(h));
     EXPECT_EQ(now[b][3] - now[b][2], 50u);
     pbit_hal_close(h);
@@ -194,8 +182,7 @@ TEST(CosimHal, RtlPbitMeanFollowsSigmoidOfDacInput) {
   o.counts = counts.data();
   o.states = states.data();
   auto x = haltest::RandomInput(l.n_in, 0.5, rng);
-  ASSERT_EQ(pbit_fw_layer_step(h, &lv, x.data(), nullptr, &o), PBIT_HAL_OK)
-      << pbit_hal_error(h);
+  ASSERT_EQ(pbit_fw_layer_step(h, &lv, x.data(), nullptr, &o), PBIT_HAL_OK) << pbit_hal_error(h);
   pbit_hal_close(h);
   int distinct = 0, worst_unit = -1;
   double worst = 0;
@@ -215,17 +202,16 @@ TEST(CosimHal, RtlPbitMeanFollowsSigmoidOfDacInput) {
         sum += states[(static_cast<size_t>(t) * l.n_out + j) * K + k];
     EXPECT_EQ(sum, counts[j]);
     double z = std::fabs(got - mean) / se;
-    if (z > worst)
-      worst = z, worst_unit = static_cast<int>(j);
-    EXPECT_LT(z, 5.0) << "unit " << j << " code " << dac[j] << " mean " << got
-                      << " expected " << mean;
-    if (mean > 0.02 && mean < 0.98)
-      distinct++;
+    if (z > worst) worst = z, worst_unit = static_cast<int>(j);
+    EXPECT_LT(z, 5.0) << "unit " << j << " code " << dac[j] << " mean " << got << " expected "
+                      << mean;
+    if (mean > 0.02 && mean < 0.98) distinct++;
   }
   EXPECT_GE(distinct, 4) << "too few units away from saturation to test";
-  std::printf("[ cosim   ] RTL p-bit means vs sigmoid: %d informative units, "
-              "worst %.2f SE (unit %d)\n",
-              distinct, worst, worst_unit);
+  std::printf(
+      "[ cosim   ] RTL p-bit means vs sigmoid: %d informative units, "
+      "worst %.2f SE (unit %d)\n",
+      distinct, worst, worst_unit);
 }
 
 // ... and consecutive states are correlated as the flip rate says: the lag-1
@@ -261,8 +247,7 @@ TEST(CosimHal, RtlPbitAutocorrelationFollowsFlipRate) {
   o.dac = dac.data();
   o.states = states.data();
   auto x = haltest::RandomInput(l.n_in, 0.5, rng);
-  ASSERT_EQ(pbit_fw_layer_step(h, &lv, x.data(), nullptr, &o), PBIT_HAL_OK)
-      << pbit_hal_error(h);
+  ASSERT_EQ(pbit_fw_layer_step(h, &lv, x.data(), nullptr, &o), PBIT_HAL_OK) << pbit_hal_error(h);
   pbit_hal_close(h);
   const double beta = pbit_device_beta_eff(&dev), dt = p.clock_ns;
   const uint32_t skip = 50;  // the transient after the input change
@@ -276,9 +261,7 @@ TEST(CosimHal, RtlPbitAutocorrelationFollowsFlipRate) {
       double rho = std::exp(-dt / pbit_correlation_time_ns(&dev, dev.dwell_ns, z));
       double m = 0;
       const size_t n = T - skip;
-      auto s = [&](size_t t) {
-        return static_cast<double>(states[(t * l.n_out + j) * K + k]);
-      };
+      auto s = [&](size_t t) { return static_cast<double>(states[(t * l.n_out + j) * K + k]); };
       for (size_t t = skip; t < T; t++) m += s(t);
       m /= n;
       double c0 = 0, c1 = 0;
@@ -303,9 +286,10 @@ TEST(CosimHal, RtlPbitAutocorrelationFollowsFlipRate) {
   }
   EXPECT_GE(informative, 6);
   EXPECT_LT(lo, hi - 0.05) << "inputs too alike to test the rate model";
-  std::printf("[ cosim   ] RTL p-bit lag-1 autocorrelation vs exp(-dt/tau_c): %d p-bits, "
-              "rho %.2f..%.2f, worst %.2f SE\n",
-              informative, lo, hi, worst);
+  std::printf(
+      "[ cosim   ] RTL p-bit lag-1 autocorrelation vs exp(-dt/tau_c): %d p-bits, "
+      "rho %.2f..%.2f, worst %.2f SE\n",
+      informative, lo, hi, worst);
 }
 
-} // namespace
+}  // namespace

@@ -66,8 +66,8 @@ struct Rig {
   int Open(const pbit_bsff_config_t &c, const char *device, uint32_t tiles = 0) {
     pbit_hal_config_t hc{};
     hc.backend = "model";
-    if (pbit_config_load_accel(PBIT_REPO_PATH("configs/accel/small.yaml").c_str(), &hc.accel, &err) !=
-        PBIT_OK)
+    if (pbit_config_load_accel(PBIT_REPO_PATH("configs/accel/small.yaml").c_str(), &hc.accel,
+                               &err) != PBIT_OK)
       return -1;
     std::string dev = PBIT_REPO_PATH("configs/devices/") + device + ".yaml";
     pbit_device_ideal(&hc.device);
@@ -106,8 +106,9 @@ double Accuracy(Rig &r, const Task &t, pbit_bsff_predict_t rule) {
 void Train(Rig &r, const Task &t, uint32_t epochs) {
   for (uint32_t ep = 0; ep < epochs; ep++)
     for (uint32_t e = 0; e < t.n; e++)
-      ASSERT_EQ(pbit_bsff_train_example(r.b, t.Image(e), t.labels[e], ep * t.n + e, nullptr, &r.err),
-                PBIT_OK)
+      ASSERT_EQ(
+          pbit_bsff_train_example(r.b, t.Image(e), t.labels[e], ep * t.n + e, nullptr, &r.err),
+          PBIT_OK)
           << r.err.msg;
 }
 
@@ -138,7 +139,8 @@ TEST(Bsff, HardNegativesAndReadoutWork) {
   ASSERT_EQ(r.Open(c, "ideal"), PBIT_OK) << r.err.msg;
   pbit_bsff_stats_t st{};
   for (uint32_t e = 0; e < train.n; e++)
-    ASSERT_EQ(pbit_bsff_train_example(r.b, train.Image(e), train.labels[e], e, &st, &r.err), PBIT_OK);
+    ASSERT_EQ(pbit_bsff_train_example(r.b, train.Image(e), train.labels[e], e, &st, &r.err),
+              PBIT_OK);
   EXPECT_EQ(st.scored, train.n);
   EXPECT_GT(Accuracy(r, test, PBIT_BSFF_PREDICT_GOODNESS), 0.80);
   EXPECT_GT(Accuracy(r, test, PBIT_BSFF_PREDICT_READOUT), 0.80);

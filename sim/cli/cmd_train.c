@@ -275,7 +275,7 @@ typedef struct {
   uint64_t baseline_examples;
 } energy_t;
 
-static int ledger_of(const pbit_bsff_counters_t *c, const pbit_dp_params_t *accel,
+static int ledger_of(const pbit_bsff_counters_t *c, uint32_t tiles, const pbit_dp_params_t *accel,
                      const pbit_device_t *dev, const pbit_energy_tech_t *tech,
                      pbit_energy_ledger_t *l, pbit_error_t *err) {
   pbit_energy_ledger_init(l);
@@ -301,6 +301,17 @@ static int ledger_of(const pbit_bsff_counters_t *c, const pbit_dp_params_t *acce
   pc.cycles = c->pbits.cycles;
   if (rc == PBIT_OK)
     rc = pbit_energy_add_pbits(l, PBIT_ENERGY_SAMPLING, &pc, dev, accel->clock_ns, err);
+  /* Static: every tile's SRAMs leak all the time. A phase gets the chip
+   * cycles its datapath operations kept a tile busy (one tile is busy at a
+   * time); the rest (p-bit sampling, bus traffic) goes to sampling. */
+  uint64_t busy[PBIT_ENERGY_NUM_PHASES] = {0}, busy_all = 0;
+  for (int ph = 0; ph < PBIT_BSFF_NUM_PH; ph++) {
+    busy[kDpPhase[ph]] += c->dp[ph][PBIT_DP_CNT_CYCLES];
+    busy_all += c->dp[ph][PBIT_DP_CNT_CYCLES];
+  }
+  if (c->cycles > busy_all) busy[PBIT_ENERGY_SAMPLING] += c->cycles - busy_all;
+  for (int ph = 0; ph < PBIT_ENERGY_NUM_PHASES && rc == PBIT_OK; ph++)
+    if (busy[ph] > 0) rc = pbit_energy_add_leakage(l, ph, busy[ph] * tiles, accel, tech, err);
   return rc;
 }
 
@@ -758,8 +769,8 @@ int pbit_cli_train(int argc, char **argv) {
   pbit_bsff_counters_t tc, ic;
   rc = pbit_bsff_counters(b, 1, &tc, &err);
   if (rc == PBIT_OK) rc = pbit_bsff_counters(b, 0, &ic, &err);
-  if (rc == PBIT_OK) rc = ledger_of(&tc, &accel, &dev, &tech, &e.train, &err);
-  if (rc == PBIT_OK) rc = ledger_of(&ic, &accel, &dev, &tech, &e.infer, &err);
+  if (rc == PBIT_OK) rc = ledger_of(&tc, bc->layers, &accel, &dev, &tech, &e.train, &err);
+  if (rc == PBIT_OK) rc = ledger_of(&ic, bc->layers, &accel, &dev, &tech, &e.infer, &err);
   if (rc == PBIT_OK && run.baseline) rc = baseline_energy(bc, &train, &tech, &e, &err);
   if (rc != PBIT_OK) goto out;
   e.per_update_pj =

@@ -72,6 +72,12 @@ static const pbit_config_field_t kTech[] = {
     GROUP("fp32_pj", kFp32Schema),
     GROUP("sram_64bit_pj", kSramSchema),
     PJ("dram_64bit_pj", dram_pj, REQ),
+    {.key = "sram_leakage_pw_per_bit",
+     .type = PBIT_CONFIG_DOUBLE,
+     AT(sram_leak_pw_per_bit),
+     .flags = PBIT_CONFIG_MIN | PBIT_CONFIG_MAX,
+     .min = 0,
+     .max = 1e6},
 };
 static const pbit_config_schema_t kTechSchema = PBIT_CONFIG_SCHEMA(kTech);
 

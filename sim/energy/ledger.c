@@ -447,3 +447,28 @@ int pbit_energy_add_bsff_ops(pbit_energy_ledger_t *l, int phase, const pbit_bsff
   }
   return PBIT_OK;
 }
+
+double pbit_energy_sram_bits(const pbit_dp_params_t *p) {
+  if (p == NULL) return 0.0;
+  const double chunks = (double)((p->max_units + p->lanes - 1) / p->lanes);
+  const double word = (double)p->lanes * p->weight_bits;
+  return ((double)p->max_inputs + 1.0) * chunks * word; /* weight rows + the bias row */
+}
+
+int pbit_energy_add_leakage(pbit_energy_ledger_t *l, int phase, uint64_t tile_cycles,
+                            const pbit_dp_params_t *p, const pbit_energy_tech_t *t,
+                            pbit_error_t *err) {
+  if (l == NULL) return PBIT_FAIL(err, PBIT_ERR_ARG, NULL, 0, 0, "ledger must be given");
+  int rc = check_tech(t, err);
+  if (rc == PBIT_OK) rc = pbit_dp_params_validate(p, err);
+  if (rc != PBIT_OK) return rc;
+  if (pbit_energy_phase_name(phase) == NULL)
+    return PBIT_FAIL(err, PBIT_ERR_ARG, NULL, 0, 0, "phase %d out of range", phase);
+  const double bits = pbit_energy_sram_bits(p);
+  /* pW x ns = 1e-21 J = 1e-9 pJ */
+  const double pj = t->sram_leak_pw_per_bit * bits * p->clock_ns * 1e-9;
+  char src[256];
+  snprintf(src, sizeof(src), "%s:sram_leakage_pw_per_bit=%g x %.0f bits x %g ns per tile-cycle",
+           t->name, t->sram_leak_pw_per_bit, bits, p->clock_ns);
+  return put(l, PBIT_ENERGY_STATIC, phase, "sram_leakage", tile_cycles, pj, src, err);
+}

@@ -117,6 +117,15 @@ double pbit_energy_aj_to_pj(pbit_energy_aj_t aj);
 int pbit_energy_add_dp(pbit_energy_ledger_t *l, int phase, const pbit_dp_counters_t *c,
                        const pbit_dp_params_t *p, const pbit_energy_tech_t *t, pbit_error_t *err);
 
+/* Static energy of one tile's SRAMs over tile_cycles clock cycles (tiles x
+ * chip cycles): sram_leak_pw_per_bit x the bits of the weight and bias
+ * memories (pbit_energy_sram_bits) x clock_ns, per tile-cycle; component
+ * static, action "sram_leakage". Logic leakage is not modelled. */
+double pbit_energy_sram_bits(const pbit_dp_params_t *p);
+int pbit_energy_add_leakage(pbit_energy_ledger_t *l, int phase, uint64_t tile_cycles,
+                            const pbit_dp_params_t *p, const pbit_energy_tech_t *t,
+                            pbit_error_t *err);
+
 /* The p-bit array's counters of one phase: samples x sample_fj, flips x
  * flip_fj, dac_writes x dac_write_fj (device energies, not node-scaled), and
  * static energy pbit_cycles x clock_ns x static_power_nw. */

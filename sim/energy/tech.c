@@ -44,6 +44,7 @@ void pbit_energy_tech_horowitz45(pbit_energy_tech_t *out) {
   out->sram_read_pj[2] = 100.0;
   for (int i = 0; i < PBIT_ENERGY_SRAM_POINTS; i++) out->sram_write_pj[i] = out->sram_read_pj[i];
   out->dram_pj = 1300.0;
+  out->sram_leak_pw_per_bit = 45.0; /* ESTIMATE, as configs/tech/horowitz45.yaml */
 }
 
 static int positive(double v) { return isfinite(v) && v > 0.0; }
@@ -68,6 +69,8 @@ int pbit_energy_tech_validate(const pbit_energy_tech_t *t, pbit_error_t *err) {
                      "node_nm = %d has no scaling factor (known: 45, 22, 16, 7)", t->node_nm);
   if (!positive(t->voltage_v))
     return PBIT_FAIL(err, PBIT_ERR_ARG, NULL, 0, 0, "voltage_v must be finite and > 0");
+  if (!isfinite(t->sram_leak_pw_per_bit) || t->sram_leak_pw_per_bit < 0.0)
+    return PBIT_FAIL(err, PBIT_ERR_ARG, NULL, 0, 0, "sram_leakage_pw_per_bit must be finite and >= 0");
   int rc = check_points(t->int_add_pj, PBIT_ENERGY_ADD_POINTS, "int_add", err);
   if (rc == PBIT_OK) rc = check_points(t->int_mult_pj, PBIT_ENERGY_MULT_POINTS, "int_mult", err);
   if (rc == PBIT_OK) rc = check_points(t->sram_read_pj, PBIT_ENERGY_SRAM_POINTS, "sram.read", err);

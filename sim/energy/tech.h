@@ -37,6 +37,9 @@ typedef struct {
   double sram_read_pj[PBIT_ENERGY_SRAM_POINTS];  /* per 64-bit read */
   double sram_write_pj[PBIT_ENERGY_SRAM_POINTS]; /* per 64-bit write (= read if not given) */
   double dram_pj;                                /* per 64-bit access */
+  /* Static: leakage power of one SRAM bit cell in pW (0 = not priced);
+   * not node-scaled (leakage does not follow the dynamic-energy factors). */
+  double sram_leak_pw_per_bit;
 } pbit_energy_tech_t;
 
 /* Energy factor of node_nm relative to 45 nm (Stillmaker & Baas, Integration

@@ -123,6 +123,35 @@ void BuildAll(const pbit_energy_tech_t& t, pbit_energy_ledger_t* l) {
   ASSERT_EQ(pbit_energy_add_ff(l, &fc, &kFfMem, &t, &err), PBIT_OK) << Format(err);
 }
 
+// Static energy: SRAM leakage x bits x clock per tile-cycle, only in the
+// static component, in proportion to the table's leakage, none without it.
+TEST(EnergyLedger, SramLeakageIsPowerTimesTime) {
+  pbit_energy_tech_t t = H45();
+  pbit_dp_params_t p = Small();
+  pbit_error_t err{};
+  const double bits = (1024.0 + 1) * 64 * 256;  // weight rows + bias row, 64 words of 256 bits
+  EXPECT_DOUBLE_EQ(pbit_energy_sram_bits(&p), bits);
+  auto l = std::make_unique<pbit_energy_ledger_t>();
+  pbit_energy_ledger_init(l.get());
+  ASSERT_EQ(pbit_energy_add_leakage(l.get(), PBIT_ENERGY_UPDATE, 1000000, &p, &t, &err), PBIT_OK)
+      << Format(err);
+  ASSERT_EQ(l->n, 1u);
+  EXPECT_EQ(l->e[0].component, PBIT_ENERGY_STATIC);
+  // 45 pW x 16.8 Mbit x 2 ns = 1.51 pJ per tile-cycle.
+  EXPECT_NEAR(l->e[0].pj_each, 45.0 * bits * p.clock_ns * 1e-9, 1e-12);
+  double e1 = pbit_energy_aj_to_pj(pbit_energy_ledger_sum_aj(l.get(), PBIT_ENERGY_STATIC, -1));
+  t.sram_leak_pw_per_bit *= 2;
+  pbit_energy_ledger_init(l.get());
+  ASSERT_EQ(pbit_energy_add_leakage(l.get(), PBIT_ENERGY_UPDATE, 1000000, &p, &t, &err), PBIT_OK);
+  EXPECT_NEAR(pbit_energy_aj_to_pj(pbit_energy_ledger_sum_aj(l.get(), -1, -1)), 2 * e1, 1e-6 * e1);
+  t.sram_leak_pw_per_bit = 0;
+  pbit_energy_ledger_init(l.get());
+  ASSERT_EQ(pbit_energy_add_leakage(l.get(), PBIT_ENERGY_UPDATE, 1000000, &p, &t, &err), PBIT_OK);
+  EXPECT_TRUE(pbit_energy_ledger_sum_aj(l.get(), -1, -1) == 0);  // not priced: visible, 0 pJ
+  t.sram_leak_pw_per_bit = -1;
+  EXPECT_EQ(pbit_energy_add_leakage(l.get(), PBIT_ENERGY_UPDATE, 1, &p, &t, &err), PBIT_ERR_ARG);
+}
+
 // ---- the table and its loader ----------------------------------------------
 
 TEST(EnergyTech, ShippedTableEqualsBuiltIn) {

@@ -1,8 +1,6 @@
 // Tests of sim/config: the YAML document tree, the schema binder, the device
 // and Ising loaders, the shipped presets and the corpus of malformed files.
-#include "../test_util.h"
 #include "config/config.h"
-#include "config/config_run.h"
 
 #include <dirent.h>
 #include <gtest/gtest.h>
@@ -19,6 +17,8 @@
 #include <string>
 #include <vector>
 
+#include "../test_util.h"
+#include "config/config_run.h"
 #include "config/config_schema.h"
 
 namespace {
@@ -662,4 +662,32 @@ TEST(ConfigIsing, LargestModelAndEdgeOrder) {
   pbit_config_doc_free(&doc);
 }
 
+}  // namespace
+
+// Every shipped run config (configs/*.yaml) loads, names presets that exist,
+// and describes a network the `small` datapath holds.
+namespace {
+TEST(ConfigRun, ShippedRunConfigsLoad) {
+  std::vector<std::string> files = pbit_test::CorpusFiles(PBIT_REPO_PATH("configs"), "");
+  int runs = 0;
+  for (const std::string& path : files) {
+    if (path.size() < 5 || path.compare(path.size() - 5, 5, ".yaml") != 0) continue;
+    SCOPED_TRACE(path);
+    pbit_run_config_t r;
+    pbit_run_config_default(&r);
+    pbit_error_t err{};
+    ASSERT_EQ(pbit_config_load_run(path.c_str(), &r, &err), PBIT_OK) << Format(err);
+    runs++;
+    for (const char* kind : {"accel", "devices", "tech"}) {
+      const char* name = kind[0] == 'a' ? r.accel : kind[0] == 'd' ? r.device : r.tech;
+      std::string preset = PBIT_REPO_PATH(std::string("configs/") + kind + "/" + name + ".yaml");
+      EXPECT_EQ(access(preset.c_str(), R_OK), 0) << preset;
+    }
+    for (uint32_t l = 0; l < r.bsff.layers; l++) {
+      EXPECT_LE(pbit_bsff_layer_inputs(&r.bsff, l), 1024u);
+      EXPECT_LE(r.bsff.units[l], 1024u);
+    }
+  }
+  EXPECT_GE(runs, 5);
+}
 }  // namespace

@@ -38,7 +38,7 @@ typedef struct {
 static const char *option_value(int argc, char **argv, int *i, const char *key) {
   size_t len = strlen(key);
   const char *a = argv[*i];
-  if (strncmp(a, key, len) != 0) return NULL;
+  if (a == NULL || strncmp(a, key, len) != 0) return NULL;
   if (a[len] == '=') return a + len + 1;
   if (a[len] != '\0') return NULL;
   if (*i + 1 >= argc) return "";

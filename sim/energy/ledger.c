@@ -450,9 +450,9 @@ int pbit_energy_add_bsff_ops(pbit_energy_ledger_t *l, int phase, const pbit_bsff
 
 double pbit_energy_sram_bits(const pbit_dp_params_t *p) {
   if (p == NULL) return 0.0;
-  const double chunks = (double)((p->max_units + p->lanes - 1) / p->lanes);
+  const int chunks = (p->max_units + p->lanes - 1) / p->lanes; /* words per row */
   const double word = (double)p->lanes * p->weight_bits;
-  return ((double)p->max_inputs + 1.0) * chunks * word; /* weight rows + the bias row */
+  return ((double)p->max_inputs + 1.0) * (double)chunks * word; /* weight rows + the bias row */
 }
 
 int pbit_energy_add_leakage(pbit_energy_ledger_t *l, int phase, uint64_t tile_cycles,

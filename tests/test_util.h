@@ -5,16 +5,35 @@
 #include <dirent.h>
 
 #include <algorithm>
+#include <cstdio>
 #include <fstream>
 #include <sstream>
 #include <string>
 #include <vector>
 
 extern "C" {
+#include "dp/dp_params.h"
 #include "status.h"
 }
 
 namespace pbit_test {
+
+// The `small` accelerator (configs/accel/small.yaml) as a struct, for tests
+// that need a valid configuration without reading the file.
+inline pbit_dp_params_t SmallAccel() {
+  pbit_dp_params_t p{};
+  std::snprintf(p.name, sizeof(p.name), "small");
+  p.lanes = 16;
+  p.weight_bits = 16;
+  p.acc_bits = 24;
+  p.dac_bits = 8;
+  p.scan_bits = 32;
+  p.fifo_depth = 16;
+  p.max_inputs = 1024;
+  p.max_units = 1024;
+  p.clock_ns = 2.0;
+  return p;
+}
 
 // A file of the source tree, `rel` to the repository root: found from the
 // calling test file's path when the compiler gave an absolute one, else

@@ -21,23 +21,6 @@ namespace {
 
 using pbit_test::Format;
 
-// A valid configuration to start the validate tests from.
-pbit_dp_params_t Small() {
-  pbit_dp_params_t p;
-  std::memset(&p, 0, sizeof(p));
-  std::snprintf(p.name, sizeof(p.name), "small");
-  p.lanes = 16;
-  p.weight_bits = 16;
-  p.acc_bits = 24;
-  p.dac_bits = 8;
-  p.scan_bits = 32;
-  p.fifo_depth = 16;
-  p.max_inputs = 1024;
-  p.max_units = 1024;
-  p.clock_ns = 2.0;
-  return p;
-}
-
 // An `accel:` mapping with every key, one of them replaced or dropped.
 std::string AccelText(const std::string& key = "", const std::string& value = "",
                       bool drop = false) {
@@ -80,7 +63,7 @@ pbit_dp_params_t LoadPreset(const std::string& name) {
 
 TEST(AccelPresets, SmallMatchesTheDatapathDocDefaults) {
   pbit_dp_params_t p = LoadPreset("small");
-  pbit_dp_params_t want = Small();
+  pbit_dp_params_t want = pbit_test::SmallAccel();
   EXPECT_STREQ(p.name, "small");
   EXPECT_EQ(p.lanes, want.lanes);
   EXPECT_EQ(p.weight_bits, want.weight_bits);
@@ -151,7 +134,7 @@ TEST(AccelCorpus, EveryFileFailsWhereItsCommentSays) {
     SCOPED_TRACE(path);
     pbit_test::CorpusExpect e;
     ASSERT_TRUE(pbit_test::ReadCorpusExpect(path, &e)) << "no '# expect: L:C text' line";
-    pbit_dp_params_t p = Small(), before = Small();
+    pbit_dp_params_t p = pbit_test::SmallAccel(), before = pbit_test::SmallAccel();
     pbit_error_t err{};
     EXPECT_EQ(pbit_config_load_accel(path.c_str(), &p, &err), PBIT_ERR_CONFIG) << Format(err);
     EXPECT_EQ(std::memcmp(&p, &before, sizeof(p)), 0) << "out changed on failure";
@@ -194,7 +177,7 @@ TEST(AccelLoad, MissingFileIsIoErrorNamingTheFile) {
 TEST(AccelLoad, BindsEveryFieldFromAnEmbeddedMapping) {
   // A run config that embeds the datapath next to other sections.
   std::string text = "run:\n  seed: 1\n" + AccelText() + "other: {x: 1}\n";
-  pbit_dp_params_t p = Small();
+  pbit_dp_params_t p = pbit_test::SmallAccel();
   pbit_error_t err{};
   ASSERT_EQ(Bind(text, &p, &err), PBIT_OK) << Format(err);
   EXPECT_STREQ(p.name, "t");
@@ -211,7 +194,7 @@ TEST(AccelLoad, BindsEveryFieldFromAnEmbeddedMapping) {
 
 TEST(AccelLoad, DocumentationKeysAreCheckedNotStored) {
   std::string text = AccelText("name", "t\n  description: \"a test\"\n  sources: [\"a\", \"b\"]");
-  pbit_dp_params_t p = Small();
+  pbit_dp_params_t p = pbit_test::SmallAccel();
   pbit_error_t err{};
   EXPECT_EQ(Bind(text, &p, &err), PBIT_OK) << Format(err);
   EXPECT_EQ(Bind(AccelText("name", "t\n  description: [1]"), &p, &err), PBIT_ERR_CONFIG);
@@ -219,7 +202,7 @@ TEST(AccelLoad, DocumentationKeysAreCheckedNotStored) {
 }
 
 TEST(AccelLoad, FailureLeavesOutUnchanged) {
-  pbit_dp_params_t p = Small(), before = Small();
+  pbit_dp_params_t p = pbit_test::SmallAccel(), before = pbit_test::SmallAccel();
   pbit_error_t err{};
   EXPECT_EQ(Bind(AccelText("clock_ns", "-1"), &p, &err), PBIT_ERR_CONFIG);
   EXPECT_EQ(std::memcmp(&p, &before, sizeof(p)), 0);
@@ -233,7 +216,7 @@ TEST(AccelErrors, EveryKeyIsRequired) {
   for (const char* key : {"name", "lanes", "weight_bits", "acc_bits", "dac_bits", "scan_bits",
                           "fifo_depth", "max_inputs", "max_units", "clock_ns"}) {
     SCOPED_TRACE(key);
-    pbit_dp_params_t p = Small();
+    pbit_dp_params_t p = pbit_test::SmallAccel();
     pbit_error_t err{};
     EXPECT_EQ(Bind(AccelText(key, "", true), &p, &err), PBIT_ERR_CONFIG);
     EXPECT_NE(std::string(err.msg).find(std::string("accel.") + key + ": missing"),
@@ -290,7 +273,7 @@ TEST(AccelErrors, EachKindNamesTheKeyAndPosition) {
   };
   for (const Case& c : cases) {
     SCOPED_TRACE(c.text);
-    pbit_dp_params_t p = Small();
+    pbit_dp_params_t p = pbit_test::SmallAccel();
     pbit_error_t err{};
     EXPECT_EQ(Bind(c.text, &p, &err), PBIT_ERR_CONFIG);
     EXPECT_EQ(err.status, PBIT_ERR_CONFIG);
@@ -311,12 +294,12 @@ TEST(AccelErrors, BoundariesAreAllowed) {
   };
   for (const auto& kv : ok) {
     SCOPED_TRACE(kv.first + ": " + kv.second);
-    pbit_dp_params_t p = Small();
+    pbit_dp_params_t p = pbit_test::SmallAccel();
     pbit_error_t err{};
     EXPECT_EQ(Bind(AccelText(kv.first, kv.second), &p, &err), PBIT_OK) << Format(err);
   }
   // The widest datapath the struct allows.
-  pbit_dp_params_t p = Small();
+  pbit_dp_params_t p = pbit_test::SmallAccel();
   pbit_error_t err{};
   EXPECT_EQ(Bind("accel: {name: max, lanes: 256, weight_bits: 32, acc_bits: 48, dac_bits: 24, "
                  "scan_bits: 256, fifo_depth: 4096, max_inputs: 65536, max_units: 65536, "
@@ -330,7 +313,7 @@ TEST(AccelErrors, BoundariesAreAllowed) {
 // ---- pbit_dp_params_validate ---------------------------------------------------
 
 TEST(DpParamsValidate, AcceptsSmallAndBoundaries) {
-  pbit_dp_params_t p = Small();
+  pbit_dp_params_t p = pbit_test::SmallAccel();
   pbit_error_t err{};
   EXPECT_EQ(pbit_dp_params_validate(&p, &err), PBIT_OK) << err.msg;
   p.acc_bits = p.weight_bits;
@@ -378,7 +361,7 @@ TEST(DpParamsValidate, RejectsEachBadField) {
       {"name", [](pbit_dp_params_t* p) { std::memset(p->name, 'x', sizeof(p->name)); }},
   };
   for (const Case& c : cases) {
-    pbit_dp_params_t p = Small();
+    pbit_dp_params_t p = pbit_test::SmallAccel();
     c.apply(&p);
     SCOPED_TRACE(c.field);
     pbit_error_t err{};

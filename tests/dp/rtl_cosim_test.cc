@@ -151,6 +151,44 @@ TEST(CosimHal, FifoListAndClockAgree) {
   EXPECT_EQ(counts[0], counts[1]);
 }
 
+// One presentation of a random input to a random 48 x 16 layer with K
+// copies on the rtl backend (`tiny`), T cycles of p-bit samples: the DAC
+// codes, counts and per-cycle states.
+struct RtlSamples {
+  Layer l;
+  std::vector<int32_t> dac;
+  std::vector<uint32_t> counts;
+  std::vector<uint8_t> states;
+};
+
+void SampleOnRtl(const pbit_dp_params_t &p, const pbit_device_t &dev, uint32_t K, uint32_t T,
+                 double lsb, uint64_t seed, std::mt19937_64 &rng, RtlSamples *out) {
+  out->l = haltest::RandomLayer(p, 48, 16, K, T, rng);
+  const Layer &l = out->l;
+  pbit_hal_config_t cfg{};
+  cfg.backend = "rtl";
+  cfg.accel = p;
+  cfg.device = dev;
+  cfg.max_copies = K;
+  cfg.input_lsb = lsb;
+  cfg.seed = seed;
+  pbit_hal_t *h = nullptr;
+  pbit_error_t err;
+  ASSERT_EQ(pbit_hal_open(&cfg, &h, &err), PBIT_OK) << err.msg;
+  pbit_fw_layer_t lv = l.View();
+  ASSERT_EQ(pbit_fw_layer_load(h, &lv), PBIT_HAL_OK) << pbit_hal_error(h);
+  out->dac.assign(l.n_out, 0);
+  out->counts.assign(l.n_out, 0);
+  out->states.assign(static_cast<size_t>(T) * l.n_out * K, 0);
+  pbit_fw_step_out_t o{};
+  o.dac = out->dac.data();
+  o.counts = out->counts.data();
+  o.states = out->states.data();
+  auto x = haltest::RandomInput(l.n_in, 0.5, rng);
+  ASSERT_EQ(pbit_fw_layer_step(h, &lv, x.data(), nullptr, &o), PBIT_HAL_OK) << pbit_hal_error(h);
+  pbit_hal_close(h);
+}
+
 // The RTL backend's p-bits are Bernoulli(sigmoid(input)): ideal device
 // (memoryless, unipolar, beta 1), K copies x T cycles per unit.
 TEST(CosimHal, RtlPbitMeanFollowsSigmoidOfDacInput) {
@@ -160,30 +198,13 @@ TEST(CosimHal, RtlPbitMeanFollowsSigmoidOfDacInput) {
   ASSERT_TRUE(haltest::LoadDevice("ideal", &dev));
   std::mt19937_64 rng(11);
   const uint32_t K = 4, T = 3000;
-  Layer l = haltest::RandomLayer(p, 48, 16, K, T, rng);
   const double lsb = 0.15;
-  pbit_hal_config_t cfg{};
-  cfg.backend = "rtl";
-  cfg.accel = p;
-  cfg.device = dev;
-  cfg.max_copies = K;
-  cfg.input_lsb = lsb;
-  cfg.seed = 2024;
-  pbit_hal_t *h = nullptr;
-  pbit_error_t err;
-  ASSERT_EQ(pbit_hal_open(&cfg, &h, &err), PBIT_OK) << err.msg;
-  pbit_fw_layer_t lv = l.View();
-  ASSERT_EQ(pbit_fw_layer_load(h, &lv), PBIT_HAL_OK) << pbit_hal_error(h);
-  std::vector<int32_t> dac(l.n_out);
-  std::vector<uint32_t> counts(l.n_out);
-  std::vector<uint8_t> states(static_cast<size_t>(T) * l.n_out * K);
-  pbit_fw_step_out_t o{};
-  o.dac = dac.data();
-  o.counts = counts.data();
-  o.states = states.data();
-  auto x = haltest::RandomInput(l.n_in, 0.5, rng);
-  ASSERT_EQ(pbit_fw_layer_step(h, &lv, x.data(), nullptr, &o), PBIT_HAL_OK) << pbit_hal_error(h);
-  pbit_hal_close(h);
+  RtlSamples r;
+  ASSERT_NO_FATAL_FAILURE(SampleOnRtl(p, dev, K, T, lsb, 2024, rng, &r));
+  const Layer &l = r.l;
+  const std::vector<int32_t> &dac = r.dac;
+  const std::vector<uint32_t> &counts = r.counts;
+  const std::vector<uint8_t> &states = r.states;
   int distinct = 0, worst_unit = -1;
   double worst = 0;
   for (uint32_t j = 0; j < l.n_out; j++) {
@@ -227,28 +248,12 @@ TEST(CosimHal, RtlPbitAutocorrelationFollowsFlipRate) {
   dev.dwell_ns = 8.0;
   std::mt19937_64 rng(12);
   const uint32_t K = 2, T = 6000;
-  Layer l = haltest::RandomLayer(p, 48, 16, K, T, rng);
   const double lsb = 0.1;
-  pbit_hal_config_t cfg{};
-  cfg.backend = "rtl";
-  cfg.accel = p;
-  cfg.device = dev;
-  cfg.max_copies = K;
-  cfg.input_lsb = lsb;
-  cfg.seed = 77;
-  pbit_hal_t *h = nullptr;
-  pbit_error_t err;
-  ASSERT_EQ(pbit_hal_open(&cfg, &h, &err), PBIT_OK) << err.msg;
-  pbit_fw_layer_t lv = l.View();
-  ASSERT_EQ(pbit_fw_layer_load(h, &lv), PBIT_HAL_OK) << pbit_hal_error(h);
-  std::vector<int32_t> dac(l.n_out);
-  std::vector<uint8_t> states(static_cast<size_t>(T) * l.n_out * K);
-  pbit_fw_step_out_t o{};
-  o.dac = dac.data();
-  o.states = states.data();
-  auto x = haltest::RandomInput(l.n_in, 0.5, rng);
-  ASSERT_EQ(pbit_fw_layer_step(h, &lv, x.data(), nullptr, &o), PBIT_HAL_OK) << pbit_hal_error(h);
-  pbit_hal_close(h);
+  RtlSamples r;
+  ASSERT_NO_FATAL_FAILURE(SampleOnRtl(p, dev, K, T, lsb, 77, rng, &r));
+  const Layer &l = r.l;
+  const std::vector<int32_t> &dac = r.dac;
+  const std::vector<uint8_t> &states = r.states;
   const double beta = pbit_device_beta_eff(&dev), dt = p.clock_ns;
   const uint32_t skip = 50;  // the transient after the input change
   int informative = 0;

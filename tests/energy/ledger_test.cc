@@ -1,7 +1,6 @@
 // Tests of the energy model: the technology table and its loader
 // (sim/energy/tech.c, sim/config/config_tech.c), the pricing rules and the
 // ledger (sim/energy/ledger.c).
-#include "../test_util.h"
 #include "energy/ledger.h"
 
 #include <dirent.h>
@@ -17,6 +16,7 @@
 #include <string>
 #include <vector>
 
+#include "../test_util.h"
 #include "config/config.h"
 #include "energy/tech.h"
 
@@ -28,22 +28,6 @@ pbit_energy_tech_t H45() {
   pbit_energy_tech_t t;
   pbit_energy_tech_horowitz45(&t);
   return t;
-}
-
-pbit_dp_params_t Small() {
-  pbit_dp_params_t p;
-  std::memset(&p, 0, sizeof(p));
-  std::snprintf(p.name, sizeof(p.name), "small");
-  p.lanes = 16;
-  p.weight_bits = 16;
-  p.acc_bits = 24;
-  p.dac_bits = 8;
-  p.scan_bits = 32;
-  p.fifo_depth = 16;
-  p.max_inputs = 1024;
-  p.max_units = 1024;
-  p.clock_ns = 2.0;
-  return p;
 }
 
 pbit_dp_counters_t DpCounts() {
@@ -110,7 +94,7 @@ const pbit_energy_ff_mem_t kFfMem = {1024.0 * 1024 * 32, 4096.0 * 32};
 void BuildAll(const pbit_energy_tech_t& t, pbit_energy_ledger_t* l) {
   pbit_error_t err{};
   pbit_energy_ledger_init(l);
-  pbit_dp_params_t p = Small();
+  pbit_dp_params_t p = pbit_test::SmallAccel();
   pbit_dp_counters_t dc = DpCounts();
   ASSERT_EQ(pbit_energy_add_dp(l, PBIT_ENERGY_FORWARD, &dc, &p, &t, &err), PBIT_OK) << Format(err);
   dc.v[PBIT_DP_CNT_SRAM_WRITES] = 19200;
@@ -127,7 +111,7 @@ void BuildAll(const pbit_energy_tech_t& t, pbit_energy_ledger_t* l) {
 // static component, in proportion to the table's leakage, none without it.
 TEST(EnergyLedger, SramLeakageIsPowerTimesTime) {
   pbit_energy_tech_t t = H45();
-  pbit_dp_params_t p = Small();
+  pbit_dp_params_t p = pbit_test::SmallAccel();
   pbit_error_t err{};
   const double bits = (1024.0 + 1) * 64 * 256;  // weight rows + bias row, 64 words of 256 bits
   EXPECT_DOUBLE_EQ(pbit_energy_sram_bits(&p), bits);
@@ -239,7 +223,7 @@ TEST(EnergyTech, CorpusFailsWhereItsCommentSays) {
     pbit_test::CorpusExpect e;
     ASSERT_TRUE(pbit_test::ReadCorpusExpect(path, &e)) << "no '# expect: L:C text' line";
     const int line = e.line, col = e.col;
-    const std::string &text = e.text;
+    const std::string& text = e.text;
     pbit_energy_tech_t t = H45(), before = H45();
     pbit_error_t err{};
     EXPECT_EQ(pbit_config_load_tech(path.c_str(), &t, &err), PBIT_ERR_CONFIG) << Format(err);
@@ -355,7 +339,7 @@ TEST(EnergyLedger, DatapathEntriesFollowTheRules) {
   auto l = std::make_unique<pbit_energy_ledger_t>();
   pbit_energy_ledger_init(l.get());
   pbit_energy_tech_t t = H45();
-  pbit_dp_params_t p = Small();
+  pbit_dp_params_t p = pbit_test::SmallAccel();
   pbit_dp_counters_t c = DpCounts();
   pbit_error_t err{};
   ASSERT_EQ(pbit_energy_add_dp(l.get(), PBIT_ENERGY_FORWARD, &c, &p, &t, &err), PBIT_OK);
@@ -483,9 +467,9 @@ TEST(EnergyLedger, AddRejectsBadArguments) {
                    static_cast<double>(UINT64_MAX));
   std::string csv;
   {
-    char *buf = nullptr;
+    char* buf = nullptr;
     size_t len = 0;
-    FILE *f = open_memstream(&buf, &len);
+    FILE* f = open_memstream(&buf, &len);
     ASSERT_EQ(pbit_energy_ledger_write_csv(l.get(), f, &err), PBIT_OK);
     fclose(f);
     csv.assign(buf, len);
@@ -498,7 +482,7 @@ TEST(EnergyLedger, AddRejectsBadArguments) {
   EXPECT_EQ(pbit_energy_ledger_add(l.get(), 0, 0, "a", 1, 1.0, "s", &err), PBIT_ERR_RUNTIME);
 
   pbit_energy_tech_t t = H45();
-  pbit_dp_params_t p = Small();
+  pbit_dp_params_t p = pbit_test::SmallAccel();
   pbit_dp_counters_t c = DpCounts();
   pbit_energy_ledger_init(l.get());
   EXPECT_EQ(pbit_energy_add_dp(l.get(), 0, &c, &p, nullptr, &err), PBIT_ERR_ARG);

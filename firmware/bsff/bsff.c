@@ -26,7 +26,6 @@ typedef struct {
   int32_t *delta;  /* [n_out] */
   int32_t *codes;  /* [n_out] */
   int phase;       /* PBIT_BSFF_PH_* being accounted, -1 none */
-  int train;       /* which counter group the phase belongs to */
   uint64_t snap[PBIT_DP_NUM_COUNTERS];
 } layer_t;
 
@@ -140,13 +139,14 @@ static void add_dp(uint64_t *acc, const uint64_t *now, const uint64_t *then) {
  * previous phase. */
 static int set_phase(pbit_bsff_t *b, uint32_t l, int ph) {
   layer_t *y = &b->L[l];
-  if (y->phase == ph && y->train == b->train) return PBIT_OK;
+  /* A group switch flushes every tile (phase -1), so a running phase
+   * always belongs to the current group. */
+  if (y->phase == ph) return PBIT_OK;
   uint64_t now[PBIT_DP_NUM_COUNTERS];
   if (pbit_hal_counters(b->hal, now) != PBIT_HAL_OK) return hal_fail(b, "counters");
-  if (y->phase >= 0) add_dp(b->cnt[y->train].dp[y->phase], now, y->snap);
+  if (y->phase >= 0) add_dp(b->cnt[b->train].dp[y->phase], now, y->snap);
   memcpy(y->snap, now, sizeof now);
   y->phase = ph;
-  y->train = b->train;
   return PBIT_OK;
 }
 
@@ -157,10 +157,9 @@ static int select_tile(pbit_bsff_t *b, uint32_t l) {
   return PBIT_OK;
 }
 
-/* Switches the counter group (training / inference): p-bit counters and
- * time so far go to the group that ends. */
-static int set_group(pbit_bsff_t *b, int train) {
-  if (b->train == train) return PBIT_OK;
+/* Moves the counters of every tile since the last flush (datapath by phase,
+ * p-bits, chip time) into the current counter group. */
+static int flush(pbit_bsff_t *b) {
   pbit_bsff_counters_t *g = &b->cnt[b->train];
   for (uint32_t l = 0; l < b->c.layers; l++) {
     int rc = select_tile(b, l);
@@ -168,7 +167,7 @@ static int set_group(pbit_bsff_t *b, int train) {
     layer_t *y = &b->L[l];
     uint64_t now[PBIT_DP_NUM_COUNTERS];
     if (pbit_hal_counters(b->hal, now) != PBIT_HAL_OK) return hal_fail(b, "counters");
-    if (y->phase >= 0) add_dp(b->cnt[y->train].dp[y->phase], now, y->snap);
+    if (y->phase >= 0) add_dp(g->dp[y->phase], now, y->snap);
     memcpy(y->snap, now, sizeof now);
     y->phase = -1;
     pbit_hal_pbit_counters_t pc;
@@ -185,8 +184,16 @@ static int set_group(pbit_bsff_t *b, int train) {
   uint64_t t = pbit_hal_now(b->hal);
   g->cycles += t - b->t_snap;
   b->t_snap = t;
-  b->train = train;
   return PBIT_OK;
+}
+
+/* Switches the counter group (training / inference): what was counted so
+ * far goes to the group that ends. */
+static int set_group(pbit_bsff_t *b, int train) {
+  if (b->train == train) return PBIT_OK;
+  int rc = flush(b);
+  if (rc == PBIT_OK) b->train = train;
+  return rc;
 }
 
 /* ---- one presentation */
@@ -509,7 +516,6 @@ int pbit_bsff_create(pbit_hal_t *hal, const pbit_bsff_config_t *cfg, pbit_bsff_t
     y->n_out = cfg->units[l];
     y->kin = l == 0 ? 1 : K;
     y->phase = -1;
-    y->train = 1;
     size_t np = (size_t)y->n_out * K;
     y->win = calloc(y->n_in, 1);
     y->want = calloc(y->n_in, 1);
@@ -759,10 +765,7 @@ int pbit_bsff_predict(pbit_bsff_t *b, const uint8_t *px, uint64_t id, pbit_bsff_
 int pbit_bsff_counters(pbit_bsff_t *b, int train, pbit_bsff_counters_t *out, pbit_error_t *err) {
   if (b == NULL || out == NULL) return bad(err, "bad argument");
   b->err = err;
-  /* Flush the running group by switching away and back. */
-  int cur = b->train;
-  int rc = set_group(b, !cur);
-  if (rc == PBIT_OK) rc = set_group(b, cur);
+  int rc = flush(b);
   if (rc != PBIT_OK) return rc;
   *out = b->cnt[train ? 1 : 0];
   return PBIT_OK;

@@ -13,8 +13,11 @@
 #include "hal_backend.h"
 #include "hal_sim.h"
 
+struct pbit_hal;
+
 /* One tile: a datapath behind its backend and the p-bit array it drives. */
 typedef struct {
+  struct pbit_hal *h;
   void *ctx;
   pbit_dp_bus_t bus;  /* the backend's bus */
   pbit_dp_bus_t hbus; /* wrapper: snoops N_OUT, takes DAC chunks after waits */
@@ -25,6 +28,9 @@ typedef struct {
   int32_t *offsets; /* [max_copies] */
   int32_t *codes;   /* latched DAC codes [max_units] */
   uint64_t dac_chunks;
+  int sinked;  /* the backend pushes chunks (dac_sink) */
+  int sink_rc; /* first error of dac_sink, reported by take_dac */
+  pbit_error_t sink_err;
 } hal_tile_t;
 
 struct pbit_hal {
@@ -100,12 +106,52 @@ static int drive_units(pbit_hal_t *h, uint32_t first, uint32_t count) {
   return PBIT_OK;
 }
 
-/* After an operation: put the DAC chunks it emitted on the p-bits, each in
- * the cycle the port carried it (chunk c of C: last_cycle - (C-1-c)). */
+/* DAC chunk c of the selected tile (units [cL, cL + L) of N_OUT), carried
+ * by the port in global cycle `cycle`: the p-bits of those units take their
+ * new inputs in that cycle. */
+static int apply_chunk(pbit_hal_t *h, uint64_t cycle, uint32_t c, const int32_t *codes) {
+  hal_tile_t *t = h->t;
+  uint32_t L = (uint32_t)h->p.lanes, first = c * L;
+  if (first >= t->n_out) return fail(h, PBIT_ERR_RUNTIME, "DAC port: chunk %u beyond N_OUT", c);
+  uint32_t count = t->n_out - first < L ? t->n_out - first : L;
+  int rc = sync_array(h, cycle);
+  if (rc != PBIT_OK) return rc;
+  memcpy(t->codes + first, codes, count * sizeof *t->codes);
+  return drive_units(h, first, count);
+}
+
+/* The push path (backends with set_dac_sink): called by the backend in the
+ * cycle a chunk appears; errors are kept for the wait that follows. */
+static int dac_sink(void *user, uint64_t cycle, uint32_t chunk, const int32_t *codes,
+                    uint32_t lanes) {
+  hal_tile_t *t = user;
+  pbit_hal_t *h = t->h;
+  if (t->sink_rc != PBIT_OK) return t->sink_rc;
+  int rc;
+  if (t != h->t)
+    rc = fail(h, PBIT_ERR_RUNTIME, "DAC port: a chunk from a tile that is not selected");
+  else if (lanes != (uint32_t)h->p.lanes)
+    rc = fail(h, PBIT_ERR_RUNTIME, "DAC port: %u lanes, expected %d", lanes, h->p.lanes);
+  else
+    rc = apply_chunk(h, cycle + t->toff, chunk, codes);
+  if (rc != PBIT_OK) {
+    t->sink_rc = rc;
+    t->sink_err = h->err;
+  }
+  return rc;
+}
+
+/* After an operation: the DAC chunks it emitted (C of them for N_OUT units;
+ * chunk c of C in cycle last_cycle - (C-1-c)). Pulled from the backend and
+ * applied here, or already applied through dac_sink: then only checked. */
 static int take_dac(pbit_hal_t *h) {
   hal_tile_t *t = h->t;
   uint64_t last = 0;
   uint64_t k = h->be->take_dac(t->ctx, &last, h->port, (size_t)h->p.max_units);
+  if (t->sink_rc != PBIT_OK) {
+    h->err = t->sink_err;
+    return t->sink_rc;
+  }
   if (k == 0) return PBIT_OK;
   last += t->toff;
   uint32_t L = (uint32_t)h->p.lanes;
@@ -113,12 +159,8 @@ static int take_dac(pbit_hal_t *h) {
   if (k != C || last + 1 < C)
     return fail(h, PBIT_ERR_RUNTIME, "DAC port: %llu chunks, expected %u", (unsigned long long)k,
                 C);
-  for (uint32_t c = 0; c < C; c++) {
-    int rc = sync_array(h, last - (C - 1 - c));
-    if (rc != PBIT_OK) return rc;
-    uint32_t first = c * L, count = t->n_out - first < L ? t->n_out - first : L;
-    memcpy(t->codes + first, h->port + first, count * sizeof *t->codes);
-    rc = drive_units(h, first, count);
+  for (uint32_t c = 0; c < C && !t->sinked; c++) {
+    int rc = apply_chunk(h, last - (C - 1 - c), c, h->port + (size_t)c * L);
     if (rc != PBIT_OK) return rc;
   }
   t->dac_chunks += k;
@@ -247,6 +289,11 @@ int pbit_hal_open(const pbit_hal_config_t *cfg, pbit_hal_t **out, pbit_error_t *
     if (rc != PBIT_OK) {
       pbit_hal_close(h);
       return rc;
+    }
+    t->h = h;
+    if (be->set_dac_sink != NULL) {
+      be->set_dac_sink(t->ctx, dac_sink, t);
+      t->sinked = 1;
     }
     t->bus = be->bus(t->ctx);
     pbit_dp_bus_t hb = {h, hb_write, hb_read, hb_wait};

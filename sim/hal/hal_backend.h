@@ -14,6 +14,13 @@
 extern "C" {
 #endif
 
+/* Where a backend that runs the p-bit array inside its own simulation
+ * (systemc: an sc_module on the DAC port) delivers each DAC port chunk, in
+ * the cycle it appears: `cycle` in backend time (as `now`), the chunk's
+ * index and the codes of its `lanes` lanes. Returns PBIT_OK or an error. */
+typedef int (*pbit_hal_dac_sink_fn)(void *user, uint64_t cycle, uint32_t chunk,
+                                    const int32_t *codes, uint32_t lanes);
+
 typedef struct {
   const char *name;
   int (*create)(const pbit_dp_params_t *p, void **ctx, pbit_error_t *err);
@@ -31,6 +38,12 @@ typedef struct {
    * `tile` is the index of ctx among the tiles of the open HAL. Called
    * right after create, before any other access. */
   int (*trace)(void *ctx, const char *path, uint32_t tile, pbit_error_t *err);
+  /* Optional (NULL: the core applies the chunks take_dac reports after
+   * each wait). From now on, every DAC chunk goes to fn(user, ...) in the
+   * cycle it appears; take_dac then still counts the chunks (and the cycle
+   * of the last) but leaves `codes` alone. Once fn returns an error, the
+   * backend stops calling it (the core keeps the error). */
+  void (*set_dac_sink)(void *ctx, pbit_hal_dac_sink_fn fn, void *user);
 } pbit_hal_backend_t;
 
 extern const pbit_hal_backend_t pbit_hal_model_backend;

@@ -102,4 +102,4 @@ static uint64_t m_take_dac(void *vctx, uint64_t *last_cycle, int32_t *codes, siz
 }
 
 const pbit_hal_backend_t pbit_hal_model_backend = {"model", m_create, m_destroy, m_bus,
-                                                   m_now,   m_idle,   m_take_dac, NULL};
+                                                   m_now,   m_idle,   m_take_dac, NULL, NULL};

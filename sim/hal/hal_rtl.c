@@ -96,7 +96,7 @@ static int r_trace(void *vctx, const char *path, uint32_t tile, pbit_error_t *er
   return pbit_dp_rtl_trace_open(c->r, file, c->p.clock_ns, err);
 }
 
-static const pbit_hal_backend_t kRtl = {"rtl", r_create, r_destroy,  r_bus,
-                                        r_now, r_idle,   r_take_dac, r_trace};
+static const pbit_hal_backend_t kRtl = {"rtl",  r_create,   r_destroy, r_bus, r_now,
+                                        r_idle, r_take_dac, r_trace,   NULL};
 
 const pbit_hal_backend_t *pbit_hal_rtl_backend(void) { return &kRtl; }

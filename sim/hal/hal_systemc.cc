@@ -17,7 +17,8 @@
 #include "verilated.h"
 
 // PBIT_SC_BUILDS: X(id, "name", clock_ns, traced) for every build
-// (hal_systemc.mk); traced: verilated with --trace (VCD).
+// (hal_systemc.mk); traced: 0 no trace code, 1 verilated with --trace
+// (VCD), 2 with --trace-fst (FST).
 #ifndef PBIT_SC_BUILDS
 #define PBIT_SC_BUILDS
 #endif
@@ -165,6 +166,7 @@ struct Ctx {
   uint64_t c0, chunks_taken;
   bool tracing;
   pbit_dp_params_t p;
+  bool sinked;  // chunks go to the HAL core's sink (set_dac_sink)
 };
 
 int bus_write(void *vctx, uint32_t addr, uint32_t data) {
@@ -203,7 +205,7 @@ bool reset(Dut *d) {
 // not match p.
 bool probe(size_t k, const pbit_dp_params_t *p) {
   Dut *d = sim().slots[k].dut;
-  Ctx c{k, d, 0, 0, false, *p};
+  Ctx c{k, d, 0, 0, false, *p, false};
   if (!reset(d)) return false;
   pbit_dp_bus_t b = {&c, bus_write, bus_read, bus_wait};
   pbit_error_t e;
@@ -239,8 +241,10 @@ int open_slot(const pbit_dp_params_t *p, int traced, Ctx *out, pbit_error_t *err
       return pbit_error_set(err, PBIT_ERR_CONFIG, nullptr, 0, 0,
                             "SystemC build '%s' has clock_ns %g, asked for %g", kBuilds[b].name,
                             kBuilds[b].clock_ns, p->clock_ns);
-    Ctx c{k, s.slots[k].dut, 0, 0, false, *p};
+    Ctx c{k, s.slots[k].dut, 0, 0, false, *p, false};
     Dut *d = c.d;
+    // A reused slot starts as a fresh model does: SRAMs zeroed, then reset.
+    d->clear_srams();
     // The same state as a fresh rtl harness after its constructor: reset,
     // then the reads of LANES, DAC_BITS, MAX_UNITS; time counts from here.
     uint32_t lanes = 0, dac_bits = 0, units = 0;
@@ -248,17 +252,19 @@ int open_slot(const pbit_dp_params_t *p, int traced, Ctx *out, pbit_error_t *err
         bus_read(&c, 0x05, &dac_bits) != PBIT_OK || bus_read(&c, 0x09, &units) != PBIT_OK)
       return pbit_error_set(err, PBIT_ERR_RUNTIME, nullptr, 0, 0, "SystemC error: %s",
                             s.failed.c_str());
-    d->size_dac(static_cast<int>(lanes), static_cast<int>(dac_bits), units);
+    d->pbits().size(static_cast<int>(lanes), static_cast<int>(dac_bits), units);
+    d->pbits().detach();
     c.c0 = d->posedges();
-    c.chunks_taken = d->dac_chunks();
+    c.chunks_taken = d->pbits().chunks();
     s.slots[k].open = true;
     *out = c;
     return PBIT_OK;
   }
   if (traced)
     return pbit_error_set(err, PBIT_ERR_CONFIG, nullptr, 0, 0,
-                          "no traced SystemC build of accel '%s': make SC_TRACE_ACCELS=\"%s\"",
-                          p->name, p->name);
+                          "no %s-traced SystemC build of accel '%s': make %s=\"%s\"",
+                          traced == 1 ? "VCD" : "FST", p->name,
+                          traced == 1 ? "SC_TRACE_ACCELS" : "SC_FST_ACCELS", p->name);
   return pbit_error_set(err, PBIT_ERR_CONFIG, nullptr, 0, 0,
                         "no SystemC build matches accel '%s' (make SC_ACCELS=...)", p->name);
 }
@@ -266,7 +272,7 @@ int open_slot(const pbit_dp_params_t *p, int traced, Ctx *out, pbit_error_t *err
 int sc_create(const pbit_dp_params_t *p, void **out, pbit_error_t *err) {
   if (p == nullptr || out == nullptr)
     return pbit_error_set(err, PBIT_ERR_ARG, nullptr, 0, 0, "NULL argument");
-  std::unique_ptr<Ctx> c(new Ctx{0, nullptr, 0, 0, false, *p});
+  std::unique_ptr<Ctx> c(new Ctx{0, nullptr, 0, 0, false, *p, false});
   int rc = open_slot(p, 0, c.get(), err);
   if (rc != PBIT_OK) return rc;
   c->p = *p;
@@ -278,6 +284,7 @@ void sc_destroy(void *vctx) {
   Ctx *c = static_cast<Ctx *>(vctx);
   if (c == nullptr) return;
   if (c->tracing) c->d->trace_close();
+  c->d->pbits().detach();
   c->d->deactivate();
   sim().slots[c->slot].open = false;
   delete c;
@@ -304,15 +311,22 @@ int sc_idle(void *vctx, uint64_t n, pbit_error_t *err) {
 
 uint64_t sc_take_dac(void *vctx, uint64_t *last_cycle, int32_t *codes, size_t n) {
   Ctx *c = static_cast<Ctx *>(vctx);
-  uint64_t total = c->d->dac_chunks();
+  const PbitArray &pb = c->d->pbits();
+  uint64_t total = pb.chunks();
   uint64_t k = total - c->chunks_taken;
   c->chunks_taken = total;
-  *last_cycle = c->d->dac_last_cycle() - c->c0;
-  if (k > 0) {
-    const std::vector<int32_t> &dac = c->d->dac();
+  *last_cycle = pb.last_cycle() - c->c0;
+  if (k > 0 && !c->sinked) {
+    const std::vector<int32_t> &dac = pb.codes();
     for (size_t j = 0; j < n; j++) codes[j] = j < dac.size() ? dac[j] : 0;
   }
   return k;
+}
+
+void sc_set_dac_sink(void *vctx, pbit_hal_dac_sink_fn fn, void *user) {
+  Ctx *c = static_cast<Ctx *>(vctx);
+  c->d->pbits().attach(fn, user, c->c0);
+  c->sinked = fn != nullptr;
 }
 
 int sc_trace(void *vctx, const char *path, uint32_t tile, pbit_error_t *err) {
@@ -321,21 +335,19 @@ int sc_trace(void *vctx, const char *path, uint32_t tile, pbit_error_t *err) {
     return pbit_error_set(err, PBIT_ERR_ARG, nullptr, 0, 0, "NULL argument");
   char file[1024];
   int fmt = pbit_dp_trace_path(path, tile, file, sizeof file);
-  if (fmt == PBIT_DP_TRACE_FST)
-    return pbit_error_set(err, PBIT_ERR_CONFIG, nullptr, 0, 0,
-                          "trace file '%s': the systemc backend writes VCD only (.vcd)", path);
-  if (fmt != PBIT_DP_TRACE_VCD)
+  if (fmt != PBIT_DP_TRACE_VCD && fmt != PBIT_DP_TRACE_FST)
     return pbit_error_set(err, PBIT_ERR_ARG, nullptr, 0, 0,
                           fmt == 0 ? "trace file '%s': unknown extension (want .vcd or .fst)"
                                    : "trace file '%s': path too long",
                           path);
   if (c->tracing) c->d->trace_close();
   c->tracing = false;
-  if (kBuilds[sim().slots[c->slot].build].traced == 0) {
-    // Right after create (nothing driven yet): move to a slot of the
-    // traced build, in the same state (reset, parameter reads).
-    Ctx t{0, nullptr, 0, 0, false, c->p};
-    int rc = open_slot(&c->p, 1, &t, err);
+  int want = fmt == PBIT_DP_TRACE_VCD ? 1 : 2;
+  if (kBuilds[sim().slots[c->slot].build].traced != want) {
+    // Right after create (nothing driven yet): move to a slot of the build
+    // traced in that format, in the same state (reset, parameter reads).
+    Ctx t{0, nullptr, 0, 0, false, c->p, false};
+    int rc = open_slot(&c->p, want, &t, err);
     if (rc != PBIT_OK) return rc;
     c->d->deactivate();
     sim().slots[c->slot].open = false;
@@ -348,8 +360,8 @@ int sc_trace(void *vctx, const char *path, uint32_t tile, pbit_error_t *err) {
   return PBIT_OK;
 }
 
-const pbit_hal_backend_t kSystemc = {"systemc", sc_create, sc_destroy,  sc_bus,
-                                     sc_now,    sc_idle,   sc_take_dac, sc_trace};
+const pbit_hal_backend_t kSystemc = {"systemc", sc_create,   sc_destroy, sc_bus,         sc_now,
+                                     sc_idle,   sc_take_dac, sc_trace,   sc_set_dac_sink};
 
 // pbit_hal_systemc_run's thread.
 struct FwRun {

@@ -7,6 +7,7 @@
 #                    carry no trace code, which halves the model's speed even
 #                    with tracing off (docs/performance.md). The backend
 #                    moves a handle to a slot of the traced build on trace.
+#   SC_FST_ACCELS    likewise with --trace-fst (Vdp_sc_<name>_fst), for FST.
 #
 #   build/rtl_sc/<id>/Vdp_sc_<id>__ALL.o   the SystemC model (id: name or name_vcd)
 #   build/obj/sim/hal/sc_build_<id>.o      its DutImpl (hal_systemc_build.cc)
@@ -14,20 +15,24 @@
 #   SIM_HAL_SC_LIBS                        what a program links (in order)
 SC_ACCELS ?= tiny small
 SC_TRACE_ACCELS ?= tiny small
+SC_FST_ACCELS ?= tiny
 SC_LDLIBS := -lsystemc
 SC_VL_FLAGS := $(subst --cc,--sc,$(VL_FLAGS))
+# The SRAM arrays are public in these builds: a reused slot is zeroed.
+SC_VLT := rtl/sc_public.vlt
 SC_VL_CPPFLAGS = $(subst -DVM_SC=0,-DVM_SC=1,$(VL_CPPFLAGS))
 sc-clock-ns = $(shell sed -n 's/^ *clock_ns: *\([0-9.eE+-]*\).*/\1/p' configs/accel/$(1).yaml | head -n 1)
 sc-model = $(BUILD)/rtl_sc/$(1)/Vdp_sc_$(1)__ALL.o
 sc-build = $(BUILD)/obj/sim/hal/sc_build_$(1).o
 SC_TRACED := $(filter $(SC_TRACE_ACCELS),$(SC_ACCELS))
+SC_FSTED := $(filter $(SC_FST_ACCELS),$(SC_ACCELS))
 
-# SC_BUILD <accel name> <id> <extra Verilator flags> <traced 0|1>
+# SC_BUILD <accel name> <id> <extra Verilator flags> <traced 0|1 (VCD)|2 (FST)>
 define SC_BUILD
-$(call sc-model,$(2)): $(RTL_SRCS) $(BUILD)/rtl/$(1)/vflags $(VL_FLAGS_STAMP)
+$(call sc-model,$(2)): $(RTL_SRCS) $(SC_VLT) $(BUILD)/rtl/$(1)/vflags $(VL_FLAGS_STAMP)
 	@rm -rf $(BUILD)/rtl_sc/$(2)/gen && mkdir -p $(BUILD)/rtl_sc/$(2)/gen
 	$(VERILATOR) $(SC_VL_FLAGS) $(3) --prefix Vdp_sc_$(2) -Mdir $(BUILD)/rtl_sc/$(2)/gen \
-	  --top-module $(RTL_TOP) $$$$(cat $(BUILD)/rtl/$(1)/vflags) $(RTL_SRCS)
+	  --top-module $(RTL_TOP) $$$$(cat $(BUILD)/rtl/$(1)/vflags) $(SC_VLT) $(RTL_SRCS)
 	cd $(BUILD)/rtl_sc/$(2)/gen && for f in Vdp_sc_*.cpp; do echo "#include \"$$$$f\""; done \
 	  > ../Vdp_sc_$(2)__ALL.cpp
 	$(CXX) $(SC_VL_CPPFLAGS) $(VL_CXXFLAGS) -I$(BUILD)/rtl_sc/$(2)/gen \
@@ -39,17 +44,20 @@ $(call sc-build,$(2)): sim/hal/hal_systemc_build.cc sim/hal/hal_systemc_impl.hh 
 endef
 $(foreach a,$(SC_ACCELS),$(eval $(call SC_BUILD,$(a),$(call rtl-id,$(a)),,0)))
 $(foreach a,$(SC_TRACED),$(eval $(call SC_BUILD,$(a),$(call rtl-id,$(a))_vcd,$(VL_TRACE_VCD),1)))
-SC_IDS := $(foreach a,$(SC_ACCELS),$(call rtl-id,$(a))) $(foreach a,$(SC_TRACED),$(call rtl-id,$(a))_vcd)
+$(foreach a,$(SC_FSTED),$(eval $(call SC_BUILD,$(a),$(call rtl-id,$(a))_fst,$(VL_TRACE_FST),2)))
+SC_IDS := $(foreach a,$(SC_ACCELS),$(call rtl-id,$(a))) $(foreach a,$(SC_TRACED),$(call rtl-id,$(a))_vcd) \
+  $(foreach a,$(SC_FSTED),$(call rtl-id,$(a))_fst)
 
 # The registry: X(id, "name", clock_ns, traced) per build; rebuilt when the
 # lists change.
 SC_LIST_STAMP := $(BUILD)/rtl_sc/accels.stamp
-SC_LIST_TEXT := $(foreach a,$(SC_ACCELS),$(a)=$(call sc-clock-ns,$(a))) / $(SC_TRACED)
+SC_LIST_TEXT := $(foreach a,$(SC_ACCELS),$(a)=$(call sc-clock-ns,$(a))) / $(SC_TRACED) / $(SC_FSTED)
 ifneq ($(SC_LIST_TEXT),$(shell cat $(SC_LIST_STAMP) 2>/dev/null))
 $(shell mkdir -p $(BUILD)/rtl_sc && echo '$(SC_LIST_TEXT)' > $(SC_LIST_STAMP))
 endif
 sc-list = $(foreach a,$(SC_ACCELS),X($(call rtl-id,$(a)),"$(a)",$(call sc-clock-ns,$(a)),0)) \
-  $(foreach a,$(SC_TRACED),X($(call rtl-id,$(a))_vcd,"$(a)",$(call sc-clock-ns,$(a)),1))
+  $(foreach a,$(SC_TRACED),X($(call rtl-id,$(a))_vcd,"$(a)",$(call sc-clock-ns,$(a)),1)) \
+  $(foreach a,$(SC_FSTED),X($(call rtl-id,$(a))_fst,"$(a)",$(call sc-clock-ns,$(a)),2))
 SIM_HAL_SC_OBJ := $(BUILD)/obj/sim/hal/hal_systemc.o
 $(SIM_HAL_SC_OBJ): sim/hal/hal_systemc.cc sim/hal/hal_systemc.h sim/hal/hal_systemc_impl.hh \
   sim/hal/hal_backend.h sim/dp_rtl/dp_rtl_trace.h $(SC_LIST_STAMP)

@@ -1,11 +1,16 @@
 // One SystemC build of the datapath for the `systemc` HAL backend, compiled
 // once per accelerator configuration with -DPBIT_SC_NAME=<id> and the
 // include path of its Verilator --sc output (Vdp_sc_<id>.h). With
-// -DPBIT_SC_TRACE=1 the build was verilated with --trace (VCD).
+// -DPBIT_SC_TRACE=1 the build was verilated with --trace (VCD), with 2 with
+// --trace-fst (FST).
+#include <cstring>
+
 #include "hal_systemc_impl.hh"
 
-#if PBIT_SC_TRACE
+#if PBIT_SC_TRACE == 1
 #include "verilated_vcd_sc.h"
+#elif PBIT_SC_TRACE == 2
+#include "verilated_fst_sc.h"
 #endif
 
 #define PBIT_CAT2(a, b) a##b
@@ -15,20 +20,37 @@
 
 #define PBIT_SC_VTOP PBIT_CAT(Vdp_sc_, PBIT_SC_NAME)
 #include PBIT_STR(PBIT_SC_VTOP.h)
+#include PBIT_STR(PBIT_CAT(PBIT_SC_VTOP, ___024root.h))
 
 namespace pbitsc {
 namespace {
 // The type of dac_codes_o as Verilator declared it (uint32_t, uint64_t or sc_bv<N>).
 using CodesT = std::remove_reference_t<decltype(std::declval<PBIT_SC_VTOP &>().dac_codes_o.read())>;
-#if PBIT_SC_TRACE
+#if PBIT_SC_TRACE == 1
 using TraceT = VerilatedVcdSc;
+#elif PBIT_SC_TRACE == 2
+using TraceT = VerilatedFstSc;
 #else
 using TraceT = void;
 #endif
+
+// The SRAM arrays of the design (public in these builds: rtl/sc_public.vlt).
+template <class T>
+void zero(T &mem) {
+  std::memset(static_cast<void *>(&mem), 0, sizeof mem);
+}
+void clear_srams(PBIT_SC_VTOP &top) {
+  auto *r = top.rootp;
+  zero(r->pbit_dp_top__DOT__u_wmem__DOT__mem);
+  zero(r->pbit_dp_top__DOT__u_bmem__DOT__mem);
+  zero(r->pbit_dp_top__DOT__u_dmem__DOT__mem);
+  zero(r->pbit_dp_top__DOT__u_amem__DOT__mem);
+  zero(r->pbit_dp_top__DOT__u_vmem__DOT__mem);
+}
 }  // namespace
 Dut *PBIT_CAT(sc_create_, PBIT_SC_NAME)(double clock_ns, int slot) {
   std::string nm = std::string(PBIT_STR(PBIT_CAT(dut_, PBIT_SC_NAME))) + "_" + std::to_string(slot);
   return new DutImpl<PBIT_SC_VTOP, std::decay_t<CodesT>, TraceT>(nm.c_str(), PBIT_STR(PBIT_SC_NAME),
-                                                                 clock_ns);
+                                                                 clock_ns, clear_srams);
 }
 }  // namespace pbitsc

@@ -8,10 +8,13 @@
 #include <systemc.h>
 
 #include <cstdint>
+#include <cstddef>
 #include <memory>
 #include <string>
 #include <type_traits>
 #include <vector>
+
+#include "hal_backend.h"
 
 namespace pbitsc {
 
@@ -25,8 +28,97 @@ static inline uint32_t sc_port_bits(const T &v, int lsb, int width) {
   }
 }
 
-// One slot: an instance of a build with its clock, bus signals and the DAC
-// port recorder. All slots are created (elaborated) together before the
+// The p-bit array of a slot, as a SystemC module beside the datapath. The
+// devices are analog, so their physics stays the C cycle model
+// (pbit_model/array.h) that the HAL core keeps per tile, in cycles of the
+// accel clock (dt = clock_ns, the slot's clock period); this module is where
+// that model meets the RTL in SystemC time. Its ports listen to the
+// datapath's DAC port (dac_valid_o, dac_chunk_o, dac_codes_o); a method
+// sensitive to them runs in the delta cycle after the rising edge that puts
+// a chunk on the port, decodes the lanes' two's-complement codes and hands
+// them, with the slot's cycle number, to the sink the HAL core attached
+// (pbit_hal_dac_sink_fn), which sets those units' p-bit inputs in that
+// cycle. No clock process: the method runs only while chunks are emitted.
+class PbitArray : public sc_core::sc_module {
+ public:
+  sc_core::sc_in<bool> dac_valid_i;
+  sc_core::sc_in<uint32_t> dac_chunk_i;
+
+  SC_HAS_PROCESS(PbitArray);
+  // posedges: the slot's rising-edge count (the cycle a chunk belongs to).
+  PbitArray(sc_core::sc_module_name nm, const uint64_t *posedges)
+      : sc_core::sc_module(nm), pos_(posedges) {
+    SC_METHOD(on_dac);
+    sensitive << dac_valid_i.pos() << dac_chunk_i;
+    dont_initialize();
+  }
+
+  void size(int lanes, int dac_bits, size_t max_units) {
+    lanes_ = lanes;
+    dac_bits_ = dac_bits;
+    codes_.assign(max_units, 0);
+    lane_codes_.assign(static_cast<size_t>(lanes), 0);
+  }
+  // From now on every chunk goes to fn(user, cycle - c0, ...), until it
+  // returns an error or detach().
+  void attach(pbit_hal_dac_sink_fn fn, void *user, uint64_t c0) {
+    sink_ = fn;
+    user_ = user;
+    c0_ = c0;
+  }
+  void detach() { sink_ = nullptr; }
+  uint64_t chunks() const { return chunks_; }
+  uint64_t last_cycle() const { return last_; }  // rising-edge count of the last chunk
+  const std::vector<int32_t> &codes() const { return codes_; }  // per unit, as last emitted
+
+ protected:
+  // Lane l's raw code field of the DAC port as it is now.
+  virtual uint32_t raw_code(int lane) const = 0;
+  int dac_bits_ = 2;
+
+ private:
+  void on_dac() {
+    if (!dac_valid_i.read() || *pos_ == applied_) return;
+    applied_ = *pos_;
+    size_t base = static_cast<size_t>(dac_chunk_i.read()) * static_cast<size_t>(lanes_);
+    uint32_t m = 1u << (dac_bits_ - 1);
+    for (int l = 0; l < lanes_; l++) {
+      int32_t v = static_cast<int32_t>((raw_code(l) ^ m) - m);
+      lane_codes_[static_cast<size_t>(l)] = v;
+      size_t unit = base + static_cast<size_t>(l);
+      if (unit < codes_.size()) codes_[unit] = v;
+    }
+    chunks_++;
+    last_ = *pos_;
+    if (sink_ != nullptr &&
+        sink_(user_, *pos_ - c0_, dac_chunk_i.read(), lane_codes_.data(),
+              static_cast<uint32_t>(lanes_)) != 0)
+      sink_ = nullptr;
+  }
+
+  const uint64_t *pos_;
+  uint64_t applied_ = ~uint64_t{0}, chunks_ = 0, last_ = 0, c0_ = 0;
+  int lanes_ = 1;
+  std::vector<int32_t> codes_, lane_codes_;
+  pbit_hal_dac_sink_fn sink_ = nullptr;
+  void *user_ = nullptr;
+};
+
+// The PbitArray of a build whose dac_codes_o has type CodesT.
+template <class CodesT>
+class PbitArrayImpl final : public PbitArray {
+ public:
+  sc_core::sc_in<CodesT> dac_codes_i;
+  PbitArrayImpl(sc_core::sc_module_name nm, const uint64_t *posedges) : PbitArray(nm, posedges) {}
+
+ private:
+  uint32_t raw_code(int lane) const override {
+    return sc_port_bits(dac_codes_i.read(), lane * dac_bits_, dac_bits_);
+  }
+};
+
+// One slot: an instance of a build with its clock, bus signals and its
+// p-bit array module on the DAC port. All slots are created (elaborated) together before the
 // first sc_start: SystemC allows one elaboration per process.
 //
 // Clock: posedges at k*P + P/4, negedges at k*P + 3P/4 (absolute SystemC
@@ -77,14 +169,7 @@ class Dut : public sc_core::sc_module {
   uint64_t negedges() const { return neg_; }
   const sc_core::sc_time &period() const { return period_; }
   const sc_core::sc_time &half() const { return half_; }
-  const std::vector<int32_t> &dac() const { return dac_; }
-  uint64_t dac_chunks() const { return chunks_; }
-  uint64_t dac_last_cycle() const { return last_; }  // posedge count of the last chunk
-  void size_dac(int lanes, int dac_bits, size_t max_units) {
-    lanes_ = lanes;
-    dac_bits_ = dac_bits;
-    dac_.assign(max_units, 0);
-  }
+  virtual PbitArray &pbits() = 0;
 
   Mode mode() const { return mode_; }
   // Stops driving: a pending fall is written (the clock rests low).
@@ -123,10 +208,7 @@ class Dut : public sc_core::sc_module {
     last_pos_ = sc_core::sc_time_stamp().value();
   }
   // At the negedge time after rise() + sc_start(P/2): the posedge's outputs.
-  void sample() {
-    if (dac_valid_o_.read()) sample_dac();
-    neg_++;
-  }
+  void sample() { neg_++; }
 
   // kThread: stop condition checked at every negedge, `n` more negedges or
   // (until_idle) BUSY low; reached: done_event() is notified at once (the
@@ -138,13 +220,15 @@ class Dut : public sc_core::sc_module {
   }
   const sc_core::sc_event &done_event() const { return done_; }
 
-  // Waveforms of this slot's RTL from now on (VCD); "" or why not.
+  // Waveforms of this slot's RTL from now on (VCD or FST, as the build
+  // was verilated); "" or why not.
   virtual std::string trace_open(const char *path) = 0;
+  // Zeroes the datapath's SRAMs (weights, bias, delta, accumulators, input
+  // vector), as in a freshly constructed model; registers need a reset.
+  virtual void clear_srams() = 0;
   virtual void trace_close() = 0;
 
  protected:
-  virtual void sample_dac() = 0;
-
   // The first posedge of this slot at or after now (not one it already had).
   sc_core::sc_time next_posedge() const {
     using V = sc_core::sc_time::value_type;
@@ -158,16 +242,19 @@ class Dut : public sc_core::sc_module {
   sc_core::sc_time period_, half_, quarter_;
   // The clock and bus inputs are written by plain code, gen() and
   // successive firmware threads (pbit_hal_systemc_run): several writers,
-  // one at a time.
+  // one at a time; each output has one writer, the model. Writer checks
+  // are off (SC_UNCHECKED_WRITERS): with SC_MANY_WRITERS every write,
+  // changed or not, requests an update phase, and SC_ONE_WRITER compares
+  // process handles on every write; together they cost about a quarter of
+  // the time per clock (docs/performance.md). Who writes is fixed by this
+  // class, so the checks could never fire.
   template <class T>
-  using In = sc_core::sc_signal<T, sc_core::SC_MANY_WRITERS>;
-  In<bool> clk_, rst_ni_, we_i_, re_i_;
-  In<uint32_t> addr_i_, wdata_i_;
-  sc_core::sc_signal<bool> rvalid_o_, ready_o_, busy_o_, done_o_, dac_valid_o_;
-  sc_core::sc_signal<uint32_t> rdata_o_, dac_chunk_o_;
-  int lanes_ = 1, dac_bits_ = 2;
-  std::vector<int32_t> dac_;
-  uint64_t pos_ = 0, neg_ = 0, chunks_ = 0, last_ = 0;
+  using Sig = sc_core::sc_signal<T, sc_core::SC_UNCHECKED_WRITERS>;
+  Sig<bool> clk_, rst_ni_, we_i_, re_i_;
+  Sig<uint32_t> addr_i_, wdata_i_;
+  Sig<bool> rvalid_o_, ready_o_, busy_o_, done_o_, dac_valid_o_;
+  Sig<uint32_t> rdata_o_, dac_chunk_o_;
+  uint64_t pos_ = 0, neg_ = 0;
 
  private:
   void gen() {
@@ -204,12 +291,13 @@ class Dut : public sc_core::sc_module {
 using Factory = Dut *(*)(double clock_ns, int slot);
 
 // The verilated top V in a slot; CodesT is the type of dac_codes_o, Tfp the
-// Verilator SystemC trace class of the build (void: built without --trace).
+// Verilator SystemC trace class of the build (void: built without --trace);
+// clear zeroes the SRAMs of a V.
 template <class V, class CodesT, class Tfp>
 class DutImpl final : public Dut {
  public:
-  DutImpl(sc_core::sc_module_name nm, const char *build, double clock_ns)
-      : Dut(nm, build, clock_ns), top_("dut") {
+  DutImpl(sc_core::sc_module_name nm, const char *build, double clock_ns, void (*clear)(V &))
+      : Dut(nm, build, clock_ns), top_("dut"), pbits_("pbits", &pos_), clear_(clear) {
     top_.clk_i(clk_);
     top_.rst_ni(rst_ni_);
     top_.addr_i(addr_i_);
@@ -224,7 +312,13 @@ class DutImpl final : public Dut {
     top_.dac_chunk_o(dac_chunk_o_);
     top_.rdata_o(rdata_o_);
     top_.dac_codes_o(dac_codes_o_);
+    pbits_.dac_valid_i(dac_valid_o_);
+    pbits_.dac_chunk_i(dac_chunk_o_);
+    pbits_.dac_codes_i(dac_codes_o_);
   }
+
+  PbitArray &pbits() override { return pbits_; }
+  void clear_srams() override { clear_(top_); }
 
   std::string trace_open(const char *path) override {
     if constexpr (std::is_void<Tfp>::value) {
@@ -258,23 +352,10 @@ class DutImpl final : public Dut {
   }
 
  private:
-  void sample_dac() override {
-    if (dac_.empty()) return;
-    size_t base = static_cast<size_t>(dac_chunk_o_.read()) * static_cast<size_t>(lanes_);
-    const CodesT &v = dac_codes_o_.read();
-    for (int l = 0; l < lanes_; l++) {
-      size_t unit = base + static_cast<size_t>(l);
-      if (unit >= dac_.size()) break;
-      uint32_t raw = sc_port_bits(v, l * dac_bits_, dac_bits_);
-      uint32_t m = 1u << (dac_bits_ - 1);
-      dac_[unit] = static_cast<int32_t>((raw ^ m) - m);
-    }
-    chunks_++;
-    last_ = pos_;
-  }
-
-  sc_core::sc_signal<CodesT> dac_codes_o_;
+  Sig<CodesT> dac_codes_o_;
   V top_;
+  PbitArrayImpl<CodesT> pbits_;
+  void (*clear_)(V &);
   std::unique_ptr<std::conditional_t<std::is_void<Tfp>::value, int, Tfp>> tfp_;
 };
 

@@ -3,7 +3,9 @@
 // access. The same firmware (firmware/layer.c) with the same seed on
 // `model`, `rtl` and `systemc` must give bit-identical p-bit states, counts,
 // accumulators, DAC codes, weights, biases, per-operation cycles, datapath
-// counters, p-bit counters and clock; SystemC time = cycles x clock_ns.
+// counters, p-bit counters and clock; SystemC time = cycles x clock_ns. The
+// p-bit array of a slot is an sc_module on the DAC port; a reused slot
+// starts with its SRAMs zeroed, as a fresh model does.
 #include <gtest/gtest.h>
 
 #include <memory>
@@ -13,6 +15,7 @@
 
 #include "hal_common.h"
 #include "hal_systemc.h"
+#include "hal_systemc_impl.hh"
 
 namespace {
 
@@ -206,6 +209,113 @@ TEST(SystemcHal, FifoListClockAndTime) {
   }
   EXPECT_EQ(now[0], now[1]);
   EXPECT_EQ(counts[0], counts[1]);
+}
+
+// Every PbitArray module of the elaboration (one per slot).
+std::vector<pbitsc::PbitArray *> PbitModules() {
+  std::vector<pbitsc::PbitArray *> v;
+  for (sc_core::sc_object *top : sc_core::sc_get_top_level_objects())
+    for (sc_core::sc_object *o : top->get_child_objects())
+      if (auto *m = dynamic_cast<pbitsc::PbitArray *>(o)) v.push_back(m);
+  return v;
+}
+
+uint64_t ModuleChunks() {
+  uint64_t n = 0;
+  for (const pbitsc::PbitArray *m : PbitModules()) n += m->chunks();
+  return n;
+}
+
+pbit_hal_config_t TinyConfig(const pbit_dp_params_t &p, const pbit_device_t &dev) {
+  pbit_hal_config_t cfg{};
+  cfg.backend = "systemc";
+  cfg.accel = p;
+  cfg.device = dev;
+  cfg.max_copies = 2;
+  cfg.input_lsb = 0.2;
+  cfg.seed = 11;
+  return cfg;
+}
+
+// The p-bit array is an sc_module of every slot, its ports bound to the
+// datapath's DAC port; the chunks it takes off the port are the ones the
+// HAL counts (and the bit-identity tests above show they set the p-bits
+// exactly as on model and rtl).
+TEST(SystemcHal, PbitArrayIsAModuleOnTheDacPort) {
+  pbit_dp_params_t p;
+  pbit_device_t dev;
+  ASSERT_TRUE(haltest::LoadAccel("tiny", &p));
+  ASSERT_TRUE(haltest::LoadDevice("smtj-fast", &dev));
+  pbit_hal_config_t cfg = TinyConfig(p, dev);
+  pbit_hal_t *h = nullptr;
+  pbit_error_t err;
+  ASSERT_EQ(pbit_hal_open(&cfg, &h, &err), PBIT_OK) << err.msg;
+  std::vector<pbitsc::PbitArray *> mods = PbitModules();
+  ASSERT_EQ(mods.size(), pbit_hal_systemc_slots() * 5);  // tiny, small, 2 VCD, 1 FST builds
+  for (pbitsc::PbitArray *m : mods) {
+    EXPECT_STREQ(m->kind(), "sc_module");
+    EXPECT_STREQ(m->basename(), "pbits");
+    EXPECT_NE(m->dac_valid_i.get_interface(), nullptr);
+    EXPECT_NE(m->dac_chunk_i.get_interface(), nullptr);
+  }
+  std::mt19937_64 rng(3);
+  Layer l = haltest::RandomLayer(p, 20, 10, 2, 3, rng);  // 10 units: 3 chunks of 4 lanes
+  pbit_fw_layer_t lv = l.View();
+  ASSERT_EQ(pbit_fw_layer_load(h, &lv), PBIT_HAL_OK) << pbit_hal_error(h);
+  pbit_hal_pbit_counters_t c0, c1;
+  ASSERT_EQ(pbit_hal_pbit_counters(h, &c0), PBIT_HAL_OK);
+  uint64_t m0 = ModuleChunks();
+  std::vector<uint8_t> x = haltest::RandomInput(20, 0.5, rng);
+  std::vector<int32_t> d = haltest::RandomDelta(p, 10, rng);
+  std::vector<uint32_t> counts(10);
+  pbit_fw_step_out_t o{};
+  o.counts = counts.data();
+  ASSERT_EQ(pbit_fw_layer_step(h, &lv, x.data(), d.data(), &o), PBIT_HAL_OK) << pbit_hal_error(h);
+  ASSERT_EQ(pbit_hal_pbit_counters(h, &c1), PBIT_HAL_OK);
+  EXPECT_GT(c1.dac_chunks, c0.dac_chunks);
+  EXPECT_EQ(c1.dac_chunks - c0.dac_chunks, ModuleChunks() - m0);
+  EXPECT_EQ((c1.dac_chunks - c0.dac_chunks) % 3, 0u);
+  pbit_hal_close(h);
+}
+
+// A slot reused by a later open starts as a fresh model: weights, bias and
+// accumulators read back as zero, as on `model`.
+TEST(SystemcHal, ReusedSlotStartsWithZeroSrams) {
+  pbit_dp_params_t p;
+  pbit_device_t dev;
+  ASSERT_TRUE(haltest::LoadAccel("tiny", &p));
+  ASSERT_TRUE(haltest::LoadDevice("smtj-fast", &dev));
+  std::mt19937_64 rng(4);
+  Layer l = haltest::RandomLayer(p, 24, 12, 1, 2, rng);
+  pbit_fw_layer_t lv = l.View();
+  pbit_error_t err;
+  for (const char *be : {"model", "systemc"}) {
+    SCOPED_TRACE(be);
+    // Dirty every slot of the build, then reopen one.
+    std::vector<pbit_hal_t *> hs(be[0] == 's' ? pbit_hal_systemc_slots() : 1, nullptr);
+    pbit_hal_config_t cfg = TinyConfig(p, dev);
+    cfg.backend = be;
+    for (pbit_hal_t *&h : hs) {
+      ASSERT_EQ(pbit_hal_open(&cfg, &h, &err), PBIT_OK) << err.msg;
+      ASSERT_EQ(pbit_fw_layer_load(h, &lv), PBIT_HAL_OK) << pbit_hal_error(h);
+      std::vector<int32_t> w(l.w.size());
+      ASSERT_EQ(pbit_hal_read_weights(h, 0, l.n_in, l.n_out, w.data()), PBIT_HAL_OK);
+      ASSERT_EQ(w, l.w);
+    }
+    for (pbit_hal_t *h : hs) pbit_hal_close(h);
+    pbit_hal_t *h = nullptr;
+    ASSERT_EQ(pbit_hal_open(&cfg, &h, &err), PBIT_OK) << err.msg;
+    ASSERT_EQ(pbit_hal_set_geometry(h, l.n_in, l.n_out, 0), PBIT_HAL_OK) << pbit_hal_error(h);
+    std::vector<int32_t> w(l.w.size(), 1), b(l.n_out, 1);
+    std::vector<int64_t> acc(l.n_out, 1);
+    ASSERT_EQ(pbit_hal_read_weights(h, 0, l.n_in, l.n_out, w.data()), PBIT_HAL_OK);
+    ASSERT_EQ(pbit_hal_read_bias(h, b.data(), b.size()), PBIT_HAL_OK);
+    ASSERT_EQ(pbit_hal_read_acc(h, acc.data(), acc.size()), PBIT_HAL_OK);
+    EXPECT_EQ(w, std::vector<int32_t>(w.size(), 0));
+    EXPECT_EQ(b, std::vector<int32_t>(b.size(), 0));
+    EXPECT_EQ(acc, std::vector<int64_t>(acc.size(), 0));
+    pbit_hal_close(h);
+  }
 }
 
 }  // namespace

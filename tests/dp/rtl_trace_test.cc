@@ -1,8 +1,8 @@
 // Waveforms of the rtl and systemc backends (pbit_hal_config_t.trace): a
 // .vcd trace is a valid VCD (header sections, value changes, the clock
-// period in ns = clock_ns), a .fst trace has the FST header block, one file
-// per tile (w.vcd, w.tile1.vcd), an unknown extension is an error and
-// tracing off writes nothing.
+// period in ns = clock_ns), a .fst trace has the FST header block (on rtl
+// and systemc), one file per tile (w.vcd, w.tile1.vcd), an unknown
+// extension is an error and tracing off writes nothing.
 #include <dirent.h>
 #include <gtest/gtest.h>
 #include <sys/stat.h>
@@ -189,6 +189,24 @@ void ExpectValidVcd(const std::string &path, double clock_ns) {
   }
 }
 
+// The FST header block: tag 0, section length 329, the endian test double
+// e, time scale 1 ps, variables counted at close.
+void ExpectValidFst(const std::string &path) {
+  SCOPED_TRACE(path);
+  std::string b = Slurp(path);
+  ASSERT_GT(b.size(), 330u);
+  EXPECT_EQ(static_cast<unsigned char>(b[0]), 0u);  // FST_BL_HDR
+  uint64_t seclen = 0, nvars = 0;
+  for (int k = 0; k < 8; k++) seclen = (seclen << 8) | static_cast<unsigned char>(b[1 + k]);
+  for (int k = 0; k < 8; k++) nvars = (nvars << 8) | static_cast<unsigned char>(b[49 + k]);
+  EXPECT_EQ(seclen, 329u);
+  EXPECT_GT(nvars, 10u);
+  double e;
+  std::memcpy(&e, b.data() + 25, 8);
+  EXPECT_DOUBLE_EQ(e, 2.7182818284590452354);
+  EXPECT_EQ(static_cast<signed char>(b[73]), -12);  // 1 ps
+}
+
 TEST(Trace, RtlVcdPerTileAndFst) {
   TempDir tmp;
   const std::string &dir = tmp.path();
@@ -206,22 +224,9 @@ TEST(Trace, RtlVcdPerTileAndFst) {
   EXPECT_EQ(now_t, now_u);
   ExpectValidVcd(vcd2, 2.0);
 
-  // FST: the header block (tag 0, section length 329, the endian test
-  // double e, time scale 1 ps, variables counted at close).
   std::string fst = dir + "/w.fst";
   ASSERT_EQ(RunTraced("rtl", "tiny", 1, fst.c_str()), "");
-  std::string b = Slurp(fst);
-  ASSERT_GT(b.size(), 330u);
-  EXPECT_EQ(static_cast<unsigned char>(b[0]), 0u);  // FST_BL_HDR
-  uint64_t seclen = 0, nvars = 0;
-  for (int k = 0; k < 8; k++) seclen = (seclen << 8) | static_cast<unsigned char>(b[1 + k]);
-  for (int k = 0; k < 8; k++) nvars = (nvars << 8) | static_cast<unsigned char>(b[49 + k]);
-  EXPECT_EQ(seclen, 329u);
-  EXPECT_GT(nvars, 10u);
-  double e;
-  std::memcpy(&e, b.data() + 25, 8);
-  EXPECT_DOUBLE_EQ(e, 2.7182818284590452354);
-  EXPECT_EQ(static_cast<signed char>(b[73]), -12);  // 1 ps
+  ExpectValidFst(fst);
   // No FST build of small: named.
   std::string fst2 = dir + "/s.fst";
   std::string msg = RunTraced("rtl", "small", 1, fst2.c_str());
@@ -253,11 +258,31 @@ TEST(Trace, SystemcVcdInNsPerTile) {
   ASSERT_EQ(RunTraced("systemc", "small", 1, vcd2.c_str(), &now_t), "");
   ASSERT_EQ(RunTraced("systemc", "small", 1, nullptr, &now_u), "");
   EXPECT_EQ(now_t, now_u);
-  // FST is not offered by the systemc backend: named.
+}
+
+TEST(Trace, SystemcFstPerTile) {
+  TempDir tmp;
+  const std::string &dir = tmp.path();
+  ASSERT_FALSE(dir.empty());
   std::string fst = dir + "/s.fst";
-  std::string msg = RunTraced("systemc", "tiny", 1, fst.c_str());
-  EXPECT_NE(msg.find("VCD only"), std::string::npos) << msg;
-  EXPECT_FALSE(Exists(fst));
+  ::testing::internal::CaptureStdout();
+  std::string r = RunTraced("systemc", "tiny", 2, fst.c_str());
+  std::string out = ::testing::internal::GetCapturedStdout();
+  ASSERT_EQ(r, "");
+  EXPECT_EQ(out.find("Warning"), std::string::npos) << out;
+  ExpectValidFst(fst);
+  ExpectValidFst(dir + "/s.tile1.fst");
+  // Traced and untraced runs agree on the clock.
+  uint64_t now_t = 0, now_u = 0;
+  std::string fst2 = dir + "/t.fst";
+  ASSERT_EQ(RunTraced("systemc", "tiny", 1, fst2.c_str(), &now_t), "");
+  ASSERT_EQ(RunTraced("systemc", "tiny", 1, nullptr, &now_u), "");
+  EXPECT_EQ(now_t, now_u);
+  // No FST build of small: named, nothing written.
+  std::string fst3 = dir + "/s3.fst";
+  std::string msg = RunTraced("systemc", "small", 1, fst3.c_str());
+  EXPECT_NE(msg.find("SC_FST_ACCELS"), std::string::npos) << msg;
+  EXPECT_FALSE(Exists(fst3));
 }
 
 TEST(Trace, UnknownExtensionAndTracingOff) {

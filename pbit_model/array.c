@@ -1,10 +1,12 @@
 #include "array.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "rng.h"
+#include "state.h"
 
 /* p-bits per block of the run kernel: the block's thresholds and states stay
  * in L1/L2 while it runs many cycles. A block is also the unit of work of a
@@ -491,4 +493,135 @@ double pbit_array_probability(const pbit_array_t *a, size_t i) {
 
 double pbit_array_rho(const pbit_array_t *a, size_t i) {
   return (a != NULL && i < a->n) ? exp(-a->nl[i]) : NAN; /* = rho once fresh */
+}
+
+/* ---- state (array.h) */
+
+#define ARRAY_STATE_MAGIC UINT64_C(0x3154534152524150) /* "PBARRST1" */
+
+/* What a state belongs to: everything the array was built from that the
+ * dynamic state does not hold. */
+typedef struct {
+  uint64_t magic, n, dt_bits, key_tr, build;
+  char device[64];
+} array_fp_t;
+
+static void array_fp(const pbit_array_t *a, array_fp_t *fp) {
+  memset(fp, 0, sizeof *fp);
+  fp->magic = ARRAY_STATE_MAGIC;
+  fp->n = a->n;
+  memcpy(&fp->dt_bits, &a->dt_ns, sizeof fp->dt_bits);
+  fp->key_tr = a->key_tr;
+  snprintf(fp->device, sizeof fp->device, "%s", a->dev.name);
+  uint64_t h = PBIT_STATE_HASH_INIT;
+  h = pbit_state_hash(h, a->offset, a->n * sizeof *a->offset);
+  h = pbit_state_hash(h, a->gain, a->n * sizeof *a->gain);
+  h = pbit_state_hash(h, a->dwell, a->n * sizeof *a->dwell);
+  h = pbit_state_hash(h, a->stuck, a->n);
+  h = pbit_state_hash_f64(h, a->beta_eff);
+  h = pbit_state_hash_f64(h, a->lsb);
+  h = pbit_state_hash_f64(h, a->dev.sigma_input);
+  h = pbit_state_hash_f64(h, a->dev.sigma_common);
+  h = pbit_state_hash_u64(h, (uint64_t)(int64_t)a->code_min);
+  h = pbit_state_hash_u64(h, (uint64_t)(int64_t)a->code_max);
+  h = pbit_state_hash_u64(h, (uint64_t)a->noisy);
+  h = pbit_state_hash_u64(h, (uint64_t)a->dev.rate_model);
+  h = pbit_state_hash_u64(h, a->key_noise);
+  fp->build = pbit_state_hash_u64(h, a->key_common);
+}
+
+static void array_state_write(const pbit_array_t *a, pbit_state_writer_t *w) {
+  array_fp_t fp;
+  array_fp(a, &fp);
+  pbit_state_put(w, &fp, sizeof fp);
+  pbit_state_put_u64(w, a->now);
+  pbit_state_put_u64(w, a->cnt.samples);
+  pbit_state_put_u64(w, a->cnt.flips);
+  pbit_state_put_u64(w, a->cnt.dac_writes);
+  pbit_state_put_u64(w, (uint64_t)(a->expected_fx >> 64));
+  pbit_state_put_u64(w, (uint64_t)a->expected_fx);
+  pbit_state_put(w, a->input, a->n * sizeof *a->input);
+  pbit_state_put(w, a->code, a->n * sizeof *a->code);
+  pbit_state_put(w, a->s, a->n);
+  pbit_state_put(w, a->prev, a->n);
+  pbit_state_put(w, a->last, a->n * sizeof *a->last);
+  pbit_state_put(w, a->last_read, a->n * sizeof *a->last_read);
+}
+
+size_t pbit_array_state_size(const pbit_array_t *a) {
+  if (a == NULL) return 0;
+  pbit_state_writer_t w;
+  pbit_state_writer_init(&w, NULL, 0);
+  array_state_write(a, &w);
+  return w.pos;
+}
+
+int pbit_array_state_save(const pbit_array_t *a, void *buf, size_t len, pbit_error_t *err) {
+  if (a == NULL || buf == NULL)
+    return pbit_error_set(err, PBIT_ERR_ARG, NULL, 0, 0, "p-bit array state: NULL argument");
+  size_t need = pbit_array_state_size(a);
+  if (len < need)
+    return pbit_error_set(err, PBIT_ERR_ARG, NULL, 0, 0,
+                          "p-bit array state: buffer of %zu bytes, need %zu", len, need);
+  pbit_state_writer_t w;
+  pbit_state_writer_init(&w, buf, len);
+  array_state_write(a, &w);
+  return PBIT_OK;
+}
+
+int pbit_array_state_restore(pbit_array_t *a, const void *buf, size_t len, pbit_error_t *err) {
+  if (a == NULL || buf == NULL)
+    return pbit_error_set(err, PBIT_ERR_ARG, NULL, 0, 0, "p-bit array state: NULL argument");
+  pbit_state_reader_t r;
+  pbit_state_reader_init(&r, buf, len);
+  array_fp_t want, got;
+  array_fp(a, &want);
+  pbit_state_get(&r, &got, sizeof got);
+  got.device[sizeof got.device - 1] = '\0';
+  if (!r.ok || got.magic != ARRAY_STATE_MAGIC)
+    return pbit_error_set(err, PBIT_ERR_DATA, NULL, 0, 0, "not a p-bit array state");
+  if (got.n != want.n)
+    return pbit_error_set(err, PBIT_ERR_CONFIG, NULL, 0, 0,
+                          "p-bit array state of %llu p-bits, this array has %llu",
+                          (unsigned long long)got.n, (unsigned long long)want.n);
+  if (got.dt_bits != want.dt_bits)
+    return pbit_error_set(err, PBIT_ERR_CONFIG, NULL, 0, 0,
+                          "p-bit array state saved with another clock period (dt_ns)");
+  if (strcmp(got.device, want.device) != 0)
+    return pbit_error_set(err, PBIT_ERR_CONFIG, NULL, 0, 0,
+                          "p-bit array state saved for device '%s', this array is '%s'", got.device,
+                          want.device);
+  if (got.key_tr != want.key_tr)
+    return pbit_error_set(err, PBIT_ERR_CONFIG, NULL, 0, 0,
+                          "p-bit array state saved with another seed");
+  if (got.build != want.build)
+    return pbit_error_set(err, PBIT_ERR_CONFIG, NULL, 0, 0,
+                          "p-bit array state saved for other parameters of device '%s'",
+                          want.device);
+  size_t need = pbit_array_state_size(a);
+  if (len != need)
+    return pbit_error_set(err, PBIT_ERR_DATA, NULL, 0, 0,
+                          "p-bit array state is %zu bytes, expected %zu", len, need);
+  /* The length is right: every read below succeeds. Validate what would
+   * break invariants before changing anything. */
+  size_t n = a->n;
+  size_t off_s = r.pos + 6 * sizeof(uint64_t) + n * (sizeof(double) + sizeof(int32_t));
+  const uint8_t *bytes = (const uint8_t *)buf;
+  for (size_t i = 0; i < 2 * n; i++)
+    if (bytes[off_s + i] > 1)
+      return pbit_error_set(err, PBIT_ERR_DATA, NULL, 0, 0, "p-bit array state: bad p-bit state");
+  a->now = pbit_state_get_u64(&r);
+  a->cnt.samples = pbit_state_get_u64(&r);
+  a->cnt.flips = pbit_state_get_u64(&r);
+  a->cnt.dac_writes = pbit_state_get_u64(&r);
+  uint64_t hi = pbit_state_get_u64(&r), lo = pbit_state_get_u64(&r);
+  a->expected_fx = ((unsigned __int128)hi << 64) | lo;
+  pbit_state_get(&r, a->input, n * sizeof *a->input);
+  pbit_state_get(&r, a->code, n * sizeof *a->code);
+  pbit_state_get(&r, a->s, n);
+  pbit_state_get(&r, a->prev, n);
+  pbit_state_get(&r, a->last, n * sizeof *a->last);
+  pbit_state_get(&r, a->last_read, n * sizeof *a->last_read);
+  for (size_t i = 0; i < n; i++) update_law(a, i); /* p, nl, rate; rho and thresholds stale */
+  return PBIT_OK;
 }

@@ -93,6 +93,19 @@ int pbit_array_run(pbit_array_t *a, uint64_t cycles, uint8_t *trace,
 /* Event counters so far. */
 void pbit_array_counters(const pbit_array_t *a, pbit_counters_t *out);
 
+/* ---- State, for exact checkpoints: the array's dynamic state (time,
+ * inputs, states, read bookkeeping, counters) as bytes, with a fingerprint
+ * of the array it belongs to (size, clock period, seed, device and its drawn
+ * variation). state_size is the byte count; save writes exactly that many
+ * into buf (len >= state_size); restore accepts only the state of an array
+ * built the same way (err names what differs: size, clock, device, seed)
+ * and of exactly state_size bytes, and leaves the array unchanged when it
+ * refuses. Derived values (laws, lazily computed thresholds) are recomputed:
+ * a restored array continues bit for bit as the saved one did. */
+size_t pbit_array_state_size(const pbit_array_t *a);
+int pbit_array_state_save(const pbit_array_t *a, void *buf, size_t len, pbit_error_t *err);
+int pbit_array_state_restore(pbit_array_t *a, const void *buf, size_t len, pbit_error_t *err);
+
 /* Introspection (tests, reports). */
 int pbit_array_unit(const pbit_array_t *a, size_t i, pbit_unit_t *out);
 /* Stationary P(s=1) and per-cycle correlation rho of p-bit i under its

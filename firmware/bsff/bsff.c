@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "rng.h"
+#include "state.h"
 
 /* RNG streams of the firmware (the p-bit array has its own). */
 enum { RNG_INIT = 1, RNG_BIN = 2, RNG_NEG = 3, RNG_ROUND = 4, RNG_READOUT = 5 };
@@ -768,5 +769,104 @@ int pbit_bsff_counters(pbit_bsff_t *b, int train, pbit_bsff_counters_t *out, pbi
   int rc = flush(b);
   if (rc != PBIT_OK) return rc;
   *out = b->cnt[train ? 1 : 0];
+  return PBIT_OK;
+}
+
+/* ---- state (bsff.h) */
+
+#define BSFF_STATE_MAGIC UINT64_C(0x3154534646534250) /* "PBSFFST1" */
+
+/* What the state belongs to: the shapes of every buffer it fills. */
+static uint64_t bsff_fingerprint(const pbit_bsff_t *b) {
+  const pbit_bsff_config_t *c = &b->c;
+  uint64_t v[8 + PBIT_BSFF_MAX_LAYERS] = {c->inputs, c->classes,      c->layers,
+                                          c->copies, c->label_repeat, (uint64_t)c->readout,
+                                          b->ro_f,   c->samples};
+  for (uint32_t l = 0; l < c->layers; l++) v[8 + l] = c->units[l];
+  return pbit_state_hash(PBIT_STATE_HASH_INIT, v, sizeof v);
+}
+
+static void bsff_state_write(const pbit_bsff_t *b, pbit_state_writer_t *w) {
+  pbit_state_put_u64(w, BSFF_STATE_MAGIC);
+  pbit_state_put_u64(w, bsff_fingerprint(b));
+  pbit_state_put_u64(w, b->steps);
+  pbit_state_put_u64(w, b->t_snap);
+  const uint32_t v[2] = {b->cur, (uint32_t)b->train};
+  pbit_state_put(w, v, sizeof v);
+  pbit_state_put(w, b->cnt, sizeof b->cnt);
+  pbit_state_put(w, b->pb_snap, b->c.layers * sizeof *b->pb_snap);
+  for (uint32_t l = 0; l < b->c.layers; l++) {
+    const layer_t *y = &b->L[l];
+    const int32_t f[2] = {y->phase, y->win_valid};
+    pbit_state_put(w, f, sizeof f);
+    pbit_state_put(w, y->snap, sizeof y->snap);
+    pbit_state_put(w, y->win, y->n_in);
+  }
+  if (b->ro_w != NULL) pbit_state_put(w, b->ro_w, b->c.classes * (b->ro_f + 1) * sizeof *b->ro_w);
+}
+
+size_t pbit_bsff_state_size(const pbit_bsff_t *b) {
+  if (b == NULL) return 0;
+  pbit_state_writer_t w;
+  pbit_state_writer_init(&w, NULL, 0);
+  bsff_state_write(b, &w);
+  return w.pos;
+}
+
+int pbit_bsff_state_save(const pbit_bsff_t *b, void *buf, size_t len, pbit_error_t *err) {
+  if (b == NULL || buf == NULL) return bad(err, "NULL argument");
+  if (len < pbit_bsff_state_size(b)) return bad(err, "state buffer too small");
+  pbit_state_writer_t w;
+  pbit_state_writer_init(&w, buf, len);
+  bsff_state_write(b, &w);
+  return PBIT_OK;
+}
+
+int pbit_bsff_state_restore(pbit_bsff_t *b, const void *buf, size_t len, pbit_error_t *err) {
+  if (b == NULL || buf == NULL) return bad(err, "NULL argument");
+  pbit_state_reader_t r;
+  pbit_state_reader_init(&r, buf, len);
+  uint64_t magic = pbit_state_get_u64(&r), fp = pbit_state_get_u64(&r);
+  if (!r.ok || magic != BSFF_STATE_MAGIC)
+    return pbit_error_set(err, PBIT_ERR_DATA, NULL, 0, 0, "bsff: not a trainer state");
+  if (fp != bsff_fingerprint(b))
+    return pbit_error_set(err, PBIT_ERR_CONFIG, NULL, 0, 0,
+                          "bsff: trainer state of another network (layers, K, R, T or readout)");
+  if (len != pbit_bsff_state_size(b))
+    return pbit_error_set(err, PBIT_ERR_DATA, NULL, 0, 0,
+                          "bsff: trainer state is %zu bytes, expected %zu", len,
+                          pbit_bsff_state_size(b));
+  /* The size is right: check the few values with invariants, then apply. */
+  pbit_state_reader_t chk = r;
+  chk.pos += 2 * sizeof(uint64_t);
+  uint32_t v[2];
+  pbit_state_get(&chk, v, sizeof v);
+  if (v[0] >= b->c.layers || v[1] > 1) return bad(err, "trainer state: bad tile or group");
+  chk.pos += sizeof b->cnt + b->c.layers * sizeof *b->pb_snap;
+  for (uint32_t l = 0; l < b->c.layers; l++) {
+    int32_t f[2];
+    pbit_state_get(&chk, f, sizeof f);
+    if (f[0] < -1 || f[0] >= PBIT_BSFF_NUM_PH || f[1] < 0 || f[1] > 1)
+      return bad(err, "trainer state: bad layer phase");
+    chk.pos += sizeof b->L[l].snap + b->L[l].n_in;
+  }
+  b->err = err;
+  b->steps = pbit_state_get_u64(&r);
+  b->t_snap = pbit_state_get_u64(&r);
+  pbit_state_get(&r, v, sizeof v);
+  b->cur = v[0];
+  b->train = (int)v[1];
+  pbit_state_get(&r, b->cnt, sizeof b->cnt);
+  pbit_state_get(&r, b->pb_snap, b->c.layers * sizeof *b->pb_snap);
+  for (uint32_t l = 0; l < b->c.layers; l++) {
+    layer_t *y = &b->L[l];
+    int32_t f[2];
+    pbit_state_get(&r, f, sizeof f);
+    y->phase = f[0];
+    y->win_valid = f[1];
+    pbit_state_get(&r, y->snap, sizeof y->snap);
+    pbit_state_get(&r, y->win, y->n_in);
+  }
+  if (b->ro_w != NULL) pbit_state_get(&r, b->ro_w, b->c.classes * (b->ro_f + 1) * sizeof *b->ro_w);
   return PBIT_OK;
 }

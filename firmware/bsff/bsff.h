@@ -182,6 +182,21 @@ int pbit_bsff_write_layer(pbit_bsff_t *b, uint32_t l, const int32_t *w, const in
 /* The readout (classes x features + classes), float; NULL if off. */
 float *pbit_bsff_readout(pbit_bsff_t *b, size_t *n);
 
+/* ---- The firmware's own state, for exact checkpoints: the schedule
+ * position, the counters of both groups and the snapshots they are taken
+ * against, the selected tile, the input windows as last written, and the
+ * readout. Not the weights (they live in the tiles: pbit_bsff_read_layer)
+ * and nothing of the accelerator itself. Restored into a trainer of the
+ * same configuration, together with the accelerator's state as it was at
+ * save time (sim/hal/hal_sim.h), training continues bit for bit; restored
+ * alone, the counter snapshots are wrong. Save between two calls:
+ * state_size gives the byte count, save writes that many (len >= size),
+ * restore accepts only a state of this network (err says what differs)
+ * and of exactly that size, and changes nothing when it refuses. */
+size_t pbit_bsff_state_size(const pbit_bsff_t *b);
+int pbit_bsff_state_save(const pbit_bsff_t *b, void *buf, size_t len, pbit_error_t *err);
+int pbit_bsff_state_restore(pbit_bsff_t *b, const void *buf, size_t len, pbit_error_t *err);
+
 #ifdef __cplusplus
 }
 #endif

@@ -169,8 +169,9 @@ static const char *const kNumbersHead[] = {"seed",
 static const char *const kNumbersTail[] = {"energy_per_inference_pj",
                                            "baseline_energy_per_update_pj", "energy_ratio"};
 /* Text fields a sweep may ask for by name (not in the default list). */
-static const char *const kTexts[] = {"algorithm", "name", "dataset",   "backend", "accel", "device",
-                                     "tech",      "mode", "negatives", "resumed", "layers"};
+static const char *const kTexts[] = {"algorithm", "name",    "dataset",      "backend",
+                                     "accel",     "device",  "tech",         "mode",
+                                     "negatives", "resumed", "exact_resume", "layers"};
 
 static int default_metrics(strv_t *m) {
   char b[128];

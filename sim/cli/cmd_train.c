@@ -19,11 +19,13 @@
 #include "ff/ff.h"
 #include "hal_sim.h"
 #include "rng.h"
+#include "state.h"
 
 static const char kUsage[] =
     "usage: pbitsim train --config <run.yaml> [--backend model|rtl|systemc] [--out <dir>]\n"
     "                     [--epochs <n>] [--train-limit <n>] [--test-limit <n>]\n"
-    "                     [--resume <checkpoint.bin>] [--trace <file.vcd|file.fst>] [--quiet]\n\n"
+    "                     [--resume <checkpoint.bin>] [--stop-after <epoch>]\n"
+    "                     [--trace <file.vcd|file.fst>] [--quiet]\n\n"
     "Trains the binary stochastic forward-forward (BSFF) firmware on the accelerator\n"
     "(one tile per layer) through the HAL, on the run's data set, then evaluates it\n"
     "on the test split and prices the run with the technology table.\n\n"
@@ -31,8 +33,16 @@ static const char kUsage[] =
     "  --backend     overrides run.backend\n"
     "  --out         output directory (default runs/<run.name>)\n"
     "  --epochs, --train-limit, --test-limit   override the config\n"
-    "  --resume      continue from a checkpoint of this config (weights, readout,\n"
-    "                schedule position, epoch)\n"
+    "  --resume      continue from a checkpoint of this config. On the model backend\n"
+    "                the checkpoint holds the firmware's and the simulator's state\n"
+    "                (p-bit arrays, datapaths, clock, counters): the continuation is\n"
+    "                bit-identical to the uninterrupted run (same --epochs and\n"
+    "                --train-limit). Checkpoints of rtl/systemc runs and of older\n"
+    "                versions resume from the weights, readout and schedule position\n"
+    "                only. summary.json says which: \"exact_resume\".\n"
+    "  --stop-after  stop once the checkpoint of this epoch is written, as if the run\n"
+    "                were interrupted there (the schedule stays that of --epochs; no\n"
+    "                evaluation, only checkpoint.bin); continue it with --resume\n"
     "  --trace       waveforms of the RTL (rtl and systemc backends)\n"
     "  --quiet       no progress bar\n\n"
     "Writes <out>/summary.json, curve.csv (+ curve.png with gnuplot), energy.csv\n"
@@ -40,13 +50,13 @@ static const char kUsage[] =
 
 typedef struct {
   const char *config, *backend, *out, *resume, *trace;
-  long epochs, train_limit, test_limit;
+  long epochs, train_limit, test_limit, stop_after;
   int quiet;
 } opts_t;
 
 static int parse(int argc, char **argv, opts_t *o) {
   memset(o, 0, sizeof *o);
-  o->epochs = o->train_limit = o->test_limit = -1;
+  o->epochs = o->train_limit = o->test_limit = o->stop_after = -1;
   for (int i = 1; i < argc; i++) {
     const char *k = argv[i];
     if (strcmp(k, "--quiet") == 0) {
@@ -66,6 +76,10 @@ static int parse(int argc, char **argv, opts_t *o) {
       o->resume = v;
     } else if (strcmp(k, "--trace") == 0) {
       o->trace = v;
+    } else if (strcmp(k, "--stop-after") == 0) {
+      if (pbit_cli_parse_u64(v, &u) || u < 1 || u > 100000000)
+        return pbit_cli_usage("train", "bad value '%s' for %s (an epoch >= 1)", v, k);
+      o->stop_after = (long)u;
     } else if (strcmp(k, "--epochs") == 0 || strcmp(k, "--train-limit") == 0 ||
                strcmp(k, "--test-limit") == 0) {
       if (pbit_cli_parse_u64(v, &u) || u > 100000000)
@@ -83,11 +97,29 @@ static int parse(int argc, char **argv, opts_t *o) {
   return PBIT_EXIT_OK;
 }
 
-/* ---- checkpoints: the network's shape, the schedule position, the
- * weights of every layer and the readout, plus the config text they belong
- * to. */
+/* ---- checkpoints (docs/firmware.md, "Checkpoints and resume").
+ *
+ * Format 2: the magic "PBSFFCK2", then sections, each a 24-byte header
+ * (tag[4], format version of the section, payload bytes, FNV-1a 64 of the
+ * payload) and its payload, closed by an empty "END " section:
+ *   HEAD  the network's shape, epoch, schedule position (ckpt_head_t), and
+ *         the run's schedule: examples per epoch, epochs, schedule length;
+ *   CONF  the text of the run config;
+ *   WGTS  every layer's weight codes (inputs x units) then bias codes,
+ *         read back from the tiles;
+ *   RDOT  the readout (if trained);
+ *   CURV  the learning curve so far, without wall-clock times;
+ *   FWST  the firmware's own state (pbit_bsff_state_save);
+ *   SIM   the simulator's state (pbit_hal_sim_state_save): model backend
+ *         only.
+ * FWST + SIM make a resume exact. Format 1 ("PBSFFCK1": head, config text,
+ * weights, readout) still loads, weights only. Nothing in a checkpoint
+ * depends on wall-clock time, so an interrupted and resumed run writes the
+ * same bytes as an uninterrupted one. */
 
-#define CKPT_MAGIC "PBSFFCK1"
+#define CKPT_MAGIC_V1 "PBSFFCK1"
+#define CKPT_MAGIC "PBSFFCK2"
+#define CKPT_MAX_BYTES ((size_t)1 << 32)
 
 typedef struct {
   uint32_t layers, inputs, classes, copies, label_repeat, frac_bits;
@@ -95,6 +127,19 @@ typedef struct {
   uint32_t epoch, readout;
   uint64_t steps, ro_n;
 } ckpt_head_t;
+
+/* The run a checkpoint belongs to: an exact resume continues it only with
+ * the same examples per epoch and epochs (the data order and schedule). */
+typedef struct {
+  uint32_t train_n, epochs;
+  uint64_t total_steps;
+} ckpt_run_t;
+
+typedef struct {
+  uint32_t epoch;
+  uint64_t examples;
+  double seconds, loss, train_acc, test_acc, readout_acc;
+} curve_row_t;
 
 static void ckpt_head_of(const pbit_bsff_config_t *c, ckpt_head_t *h) {
   memset(h, 0, sizeof *h);
@@ -108,8 +153,42 @@ static void ckpt_head_of(const pbit_bsff_config_t *c, ckpt_head_t *h) {
   h->readout = (uint32_t)c->readout;
 }
 
-static int save_checkpoint(pbit_bsff_t *b, const pbit_bsff_config_t *c, uint32_t epoch,
-                           const char *config_text, const char *path, pbit_error_t *err) {
+/* Bytes of every layer's weights and biases. */
+static size_t ckpt_weight_bytes(const pbit_bsff_config_t *c) {
+  size_t n = 0;
+  for (uint32_t l = 0; l < c->layers; l++)
+    n += ((size_t)pbit_bsff_layer_inputs(c, l) + 1) * c->units[l] * sizeof(int32_t);
+  return n;
+}
+
+static void ckpt_section(pbit_state_writer_t *w, const char *tag, const void *p, size_t n) {
+  char t[4];
+  memcpy(t, tag, 4);
+  const uint32_t version = 1;
+  pbit_state_put(w, t, 4);
+  pbit_state_put(w, &version, sizeof version);
+  pbit_state_put_u64(w, n);
+  pbit_state_put_u64(w, pbit_state_hash(PBIT_STATE_HASH_INIT, p, n));
+  pbit_state_put(w, p, n);
+}
+
+static void curve_write(pbit_state_writer_t *w, const curve_row_t *rows, size_t n) {
+  for (size_t i = 0; i < n; i++) {
+    pbit_state_put_u64(w, rows[i].epoch);
+    pbit_state_put_u64(w, rows[i].examples);
+    const double v[4] = {rows[i].loss, rows[i].train_acc, rows[i].test_acc, rows[i].readout_acc};
+    pbit_state_put(w, v, sizeof v);
+  }
+}
+#define CURVE_ROW_BYTES (2 * sizeof(uint64_t) + 4 * sizeof(double))
+
+/* Everything is gathered first (the weights over the bus), then the
+ * firmware's and the simulator's states, taken at that same instant. */
+static int save_checkpoint(pbit_bsff_t *b, pbit_hal_t *hal, const pbit_bsff_config_t *c,
+                           const ckpt_run_t *run, uint32_t epoch, const curve_row_t *curve,
+                           size_t ncurve, const char *config_text, const char *path,
+                           pbit_error_t *err) {
+  uint8_t hb[sizeof(ckpt_head_t) + sizeof(ckpt_run_t)];
   ckpt_head_t h;
   ckpt_head_of(c, &h);
   h.epoch = epoch;
@@ -117,97 +196,316 @@ static int save_checkpoint(pbit_bsff_t *b, const pbit_bsff_config_t *c, uint32_t
   size_t ro_n = 0;
   float *ro = pbit_bsff_readout(b, &ro_n);
   h.ro_n = ro_n;
-  pbit_outfile_t of;
-  int rc = pbit_outfile_open(&of, path, err);
+  memcpy(hb, &h, sizeof h);
+  memcpy(hb + sizeof h, run, sizeof *run);
+  size_t nw = ckpt_weight_bytes(c), ncv = ncurve * CURVE_ROW_BYTES;
+  size_t nfw = pbit_bsff_state_size(b), nsim = 0;
+  int exact = pbit_hal_sim_state_supported(hal);
+  int rc = exact ? pbit_hal_sim_state_size(hal, &nsim, err) : PBIT_OK;
   if (rc != PBIT_OK) return rc;
-  uint64_t tl = strlen(config_text);
-  int ok = fwrite(CKPT_MAGIC, 8, 1, of.fp) == 1 && fwrite(&h, sizeof h, 1, of.fp) == 1 &&
-           fwrite(&tl, sizeof tl, 1, of.fp) == 1 && fwrite(config_text, 1, tl, of.fp) == tl;
-  for (uint32_t l = 0; l < c->layers && ok; l++) {
-    uint32_t n_in = pbit_bsff_layer_inputs(c, l), n = c->units[l];
-    int32_t *w = malloc((size_t)n_in * n * sizeof *w), *bias = malloc(n * sizeof *bias);
-    if (w == NULL || bias == NULL) {
-      free(w);
-      free(bias);
-      pbit_outfile_abort(&of);
-      return pbit_error_set(err, PBIT_ERR_NOMEM, NULL, 0, 0, "out of memory");
-    }
-    rc = pbit_bsff_read_layer(b, l, w, bias, err);
-    if (rc == PBIT_OK)
-      ok = fwrite(w, sizeof *w, (size_t)n_in * n, of.fp) == (size_t)n_in * n &&
-           fwrite(bias, sizeof *bias, n, of.fp) == n;
-    free(w);
-    free(bias);
-    if (rc != PBIT_OK) {
-      pbit_outfile_abort(&of);
-      return rc;
+  uint8_t *wg = malloc(nw + 1), *cv = malloc(ncv + 1), *fw = malloc(nfw + 1),
+          *sim = malloc(nsim + 1);
+  uint8_t *buf = NULL;
+  if (wg == NULL || cv == NULL || fw == NULL || sim == NULL) {
+    rc = pbit_error_set(err, PBIT_ERR_NOMEM, NULL, 0, 0, "out of memory");
+    goto done;
+  }
+  size_t off = 0;
+  for (uint32_t l = 0; l < c->layers && rc == PBIT_OK; l++) {
+    size_t n_in = pbit_bsff_layer_inputs(c, l), n = c->units[l];
+    int32_t *w = (int32_t *)(void *)(wg + off);
+    rc = pbit_bsff_read_layer(b, l, w, w + n_in * n, err);
+    off += (n_in + 1) * n * sizeof(int32_t);
+  }
+  if (rc != PBIT_OK) goto done;
+  pbit_state_writer_t cw;
+  pbit_state_writer_init(&cw, cv, ncv);
+  curve_write(&cw, curve, ncurve);
+  rc = pbit_bsff_state_save(b, fw, nfw, err);
+  if (rc == PBIT_OK && exact) rc = pbit_hal_sim_state_save(hal, sim, nsim, err);
+  if (rc != PBIT_OK) goto done;
+  /* The file in memory: size it, then write it. */
+  const char *text = config_text;
+  size_t tl = strlen(text);
+  for (int pass = 0; pass < 2; pass++) {
+    pbit_state_writer_t w;
+    pbit_state_writer_init(&w, buf, off);
+    pbit_state_put(&w, CKPT_MAGIC, 8);
+    ckpt_section(&w, "HEAD", hb, sizeof hb);
+    ckpt_section(&w, "CONF", text, tl);
+    ckpt_section(&w, "WGTS", wg, nw);
+    if (ro_n > 0) ckpt_section(&w, "RDOT", ro, ro_n * sizeof *ro);
+    ckpt_section(&w, "CURV", cv, ncv);
+    ckpt_section(&w, "FWST", fw, nfw);
+    if (exact) ckpt_section(&w, "SIM ", sim, nsim);
+    ckpt_section(&w, "END ", "", 0);
+    if (pass == 0) {
+      off = w.pos;
+      buf = malloc(off);
+      if (buf == NULL) {
+        rc = pbit_error_set(err, PBIT_ERR_NOMEM, NULL, 0, 0, "out of memory");
+        goto done;
+      }
     }
   }
-  if (ok && ro_n > 0) ok = fwrite(ro, sizeof *ro, ro_n, of.fp) == ro_n;
-  if (!ok) {
+  pbit_outfile_t of;
+  rc = pbit_outfile_open(&of, path, err);
+  if (rc != PBIT_OK) goto done;
+  if (fwrite(buf, 1, off, of.fp) != off) {
     pbit_outfile_abort(&of);
-    return pbit_error_set(err, PBIT_ERR_IO, path, 0, 0, "cannot write the checkpoint");
+    rc = pbit_error_set(err, PBIT_ERR_IO, path, 0, 0, "cannot write the checkpoint");
+    goto done;
   }
-  return pbit_outfile_commit(&of, err);
+  rc = pbit_outfile_commit(&of, err);
+done:
+  free(wg);
+  free(cv);
+  free(fw);
+  free(sim);
+  free(buf);
+  return rc;
 }
 
-static int load_checkpoint(pbit_bsff_t *b, const pbit_bsff_config_t *c, const char *path,
-                           uint32_t *epoch, pbit_error_t *err) {
-  FILE *f = fopen(path, "rb");
-  if (f == NULL)
-    return pbit_error_set(err, PBIT_ERR_IO, path, 0, 0, "cannot open: %s", strerror(errno));
-  char magic[8];
-  ckpt_head_t h, want;
-  uint64_t tl = 0;
-  int rc = PBIT_OK;
-  if (fread(magic, 8, 1, f) != 1 || memcmp(magic, CKPT_MAGIC, 8) != 0 ||
-      fread(&h, sizeof h, 1, f) != 1 || fread(&tl, sizeof tl, 1, f) != 1 || tl > (1u << 24) ||
-      fseek(f, (long)tl, SEEK_CUR) != 0) {
-    fclose(f);
-    return pbit_error_set(err, PBIT_ERR_DATA, path, 0, 0, "not a pbitsim BSFF checkpoint");
-  }
+/* What a resume restored. */
+typedef struct {
+  uint32_t epoch;
+  int exact;          /* firmware and simulator state restored, same run */
+  curve_row_t *curve; /* rows of the curve so far (format 2), malloc'd */
+  size_t ncurve;
+} resume_t;
+
+typedef struct {
+  const uint8_t *p;
+  size_t n;
+} span_t;
+
+static int ckpt_fail(pbit_error_t *err, int status, const char *path, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+static int ckpt_fail(pbit_error_t *err, int status, const char *path, const char *fmt, ...) {
+  char msg[sizeof err->msg];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(msg, sizeof msg, fmt, ap);
+  va_end(ap);
+  return pbit_error_set(err, status, path, 0, 0, "%s", msg);
+}
+
+/* A library's refusal (err filled without a file): name the checkpoint. */
+static int ckpt_name(pbit_error_t *err, int rc, const char *path) {
+  if (rc != PBIT_OK && err != NULL) snprintf(err->file, sizeof err->file, "%s", path);
+  return rc;
+}
+
+static int check_head(const ckpt_head_t *h, const pbit_bsff_config_t *c, const char *path,
+                      pbit_error_t *err) {
+  ckpt_head_t want;
   ckpt_head_of(c, &want);
   const char *diff = NULL;
-  if (h.layers != want.layers || memcmp(h.units, want.units, sizeof h.units) != 0)
+  if (h->layers != want.layers || memcmp(h->units, want.units, sizeof h->units) != 0)
     diff = "network.layers";
-  else if (h.inputs != want.inputs || h.classes != want.classes)
+  else if (h->inputs != want.inputs || h->classes != want.classes)
     diff = "dataset (inputs/classes)";
-  else if (h.copies != want.copies)
+  else if (h->copies != want.copies)
     diff = "network.copies";
-  else if (h.label_repeat != want.label_repeat)
+  else if (h->label_repeat != want.label_repeat)
     diff = "network.label_repeat";
-  else if (h.frac_bits != want.frac_bits)
+  else if (h->frac_bits != want.frac_bits)
     diff = "network.frac_bits";
-  else if (h.readout != want.readout)
+  else if (h->readout != want.readout)
     diff = "readout.enabled";
-  if (diff != NULL) {
-    fclose(f);
-    return pbit_error_set(err, PBIT_ERR_CONFIG, path, 0, 0,
-                          "checkpoint belongs to another network: %s differs from the config",
-                          diff);
-  }
+  if (diff != NULL)
+    return ckpt_fail(err, PBIT_ERR_CONFIG, path,
+                     "checkpoint belongs to another network: %s differs from the config", diff);
+  return PBIT_OK;
+}
+
+/* Weights (WGTS layout) into the tiles, the readout into the trainer. */
+static int load_weights(pbit_bsff_t *b, const pbit_bsff_config_t *c, span_t wg, span_t ro,
+                        uint64_t ro_n_head, const char *path, pbit_error_t *err) {
+  if (wg.n != ckpt_weight_bytes(c))
+    return ckpt_fail(err, PBIT_ERR_DATA, path, "truncated or mismatched weights (%zu bytes)", wg.n);
+  size_t off = 0;
+  int rc = PBIT_OK;
   for (uint32_t l = 0; l < c->layers && rc == PBIT_OK; l++) {
-    uint32_t n_in = pbit_bsff_layer_inputs(c, l), n = c->units[l];
-    int32_t *w = malloc((size_t)n_in * n * sizeof *w), *bias = malloc(n * sizeof *bias);
-    if (w == NULL || bias == NULL) {
-      rc = pbit_error_set(err, PBIT_ERR_NOMEM, NULL, 0, 0, "out of memory");
-    } else if (fread(w, sizeof *w, (size_t)n_in * n, f) != (size_t)n_in * n ||
-               fread(bias, sizeof *bias, n, f) != n) {
-      rc = pbit_error_set(err, PBIT_ERR_DATA, path, 0, 0, "truncated checkpoint (layer %u)", l + 1);
-    } else {
-      rc = pbit_bsff_write_layer(b, l, w, bias, err);
-    }
+    size_t n_in = pbit_bsff_layer_inputs(c, l), n = c->units[l];
+    size_t bytes = (n_in + 1) * n * sizeof(int32_t);
+    int32_t *w = malloc(bytes);
+    if (w == NULL) return pbit_error_set(err, PBIT_ERR_NOMEM, NULL, 0, 0, "out of memory");
+    memcpy(w, wg.p + off, bytes);
+    rc = pbit_bsff_write_layer(b, l, w, w + n_in * n, err);
     free(w);
-    free(bias);
+    off += bytes;
   }
+  if (rc != PBIT_OK) return rc;
   size_t ro_n = 0;
-  float *ro = pbit_bsff_readout(b, &ro_n);
-  if (rc == PBIT_OK && (h.ro_n != ro_n || (ro_n > 0 && fread(ro, sizeof *ro, ro_n, f) != ro_n)))
-    rc = pbit_error_set(err, PBIT_ERR_DATA, path, 0, 0, "truncated or mismatched readout");
-  fclose(f);
-  if (rc == PBIT_OK) {
-    pbit_bsff_set_steps(b, h.steps);
-    *epoch = h.epoch;
+  float *rw = pbit_bsff_readout(b, &ro_n);
+  if (ro_n_head != ro_n || ro.n != ro_n * sizeof *rw)
+    return ckpt_fail(err, PBIT_ERR_DATA, path, "truncated or mismatched readout");
+  if (ro_n > 0) memcpy(rw, ro.p, ro.n);
+  return PBIT_OK;
+}
+
+static int load_v1(pbit_bsff_t *b, const pbit_bsff_config_t *c, const uint8_t *f, size_t n,
+                   const char *path, resume_t *res, pbit_error_t *err) {
+  pbit_state_reader_t r;
+  pbit_state_reader_init(&r, f, n);
+  r.pos = 8;
+  ckpt_head_t h;
+  pbit_state_get(&r, &h, sizeof h);
+  uint64_t tl = pbit_state_get_u64(&r);
+  if (!r.ok || tl > n - r.pos)
+    return ckpt_fail(err, PBIT_ERR_DATA, path, "truncated checkpoint (format 1)");
+  r.pos += (size_t)tl;
+  int rc = check_head(&h, c, path, err);
+  if (rc != PBIT_OK) return rc;
+  size_t nw = ckpt_weight_bytes(c);
+  if (nw > n - r.pos) return ckpt_fail(err, PBIT_ERR_DATA, path, "truncated checkpoint (weights)");
+  span_t wg = {f + r.pos, nw}, ro = {f + r.pos + nw, n - r.pos - nw};
+  /* Format 1 wrote layer by layer: weights then biases, as WGTS does. */
+  rc = load_weights(b, c, wg, ro, h.ro_n, path, err);
+  if (rc != PBIT_OK) return rc;
+  pbit_bsff_set_steps(b, h.steps);
+  res->epoch = h.epoch;
+  fprintf(stderr,
+          "pbitsim: warning: %s is a format-1 checkpoint (weights, readout, schedule position "
+          "only): weights-only resume, not bit-identical to an uninterrupted run\n",
+          path);
+  return PBIT_OK;
+}
+
+static int load_checkpoint(pbit_bsff_t *b, pbit_hal_t *hal, const pbit_bsff_config_t *c,
+                           const ckpt_run_t *run, const char *path, resume_t *res,
+                           pbit_error_t *err) {
+  memset(res, 0, sizeof *res);
+  FILE *fp = fopen(path, "rb");
+  if (fp == NULL)
+    return pbit_error_set(err, PBIT_ERR_IO, path, 0, 0, "cannot open: %s", strerror(errno));
+  uint8_t *f = NULL;
+  size_t n = 0;
+  long end = fseek(fp, 0, SEEK_END) == 0 ? ftell(fp) : -1;
+  if (end >= 8 && (size_t)end <= CKPT_MAX_BYTES && fseek(fp, 0, SEEK_SET) == 0) {
+    f = malloc((size_t)end);
+    if (f != NULL) n = fread(f, 1, (size_t)end, fp);
+  }
+  fclose(fp);
+  int rc = PBIT_OK;
+  if (f == NULL || n != (size_t)end || n < 8) {
+    rc = ckpt_fail(err, PBIT_ERR_DATA, path, "not a pbitsim BSFF checkpoint (too short)");
+    goto out;
+  }
+  if (memcmp(f, CKPT_MAGIC_V1, 8) == 0) {
+    rc = load_v1(b, c, f, n, path, res, err);
+    goto out;
+  }
+  if (memcmp(f, CKPT_MAGIC, 8) != 0) {
+    rc = ckpt_fail(err, PBIT_ERR_DATA, path, "not a pbitsim BSFF checkpoint");
+    goto out;
+  }
+  /* The section table: every payload checked against its length and hash. */
+  static const char *const kTags[] = {"HEAD", "CONF", "WGTS", "RDOT", "CURV", "FWST", "SIM "};
+  enum { S_HEAD, S_CONF, S_WGTS, S_RDOT, S_CURV, S_FWST, S_SIM, S_NUM };
+  span_t sec[S_NUM];
+  int have[S_NUM] = {0}, ended = 0;
+  memset(sec, 0, sizeof sec);
+  pbit_state_reader_t r;
+  pbit_state_reader_init(&r, f, n);
+  r.pos = 8;
+  while (!ended) {
+    char tag[5] = {0};
+    uint32_t version = 0;
+    pbit_state_get(&r, tag, 4);
+    pbit_state_get(&r, &version, sizeof version);
+    uint64_t len = pbit_state_get_u64(&r), hash = pbit_state_get_u64(&r);
+    if (!r.ok || len > n - r.pos) {
+      rc = ckpt_fail(err, PBIT_ERR_DATA, path, "truncated checkpoint%s%s",
+                     r.ok ? " in section " : "", r.ok ? tag : "");
+      goto out;
+    }
+    if (pbit_state_hash(PBIT_STATE_HASH_INIT, f + r.pos, (size_t)len) != hash) {
+      rc = ckpt_fail(err, PBIT_ERR_DATA, path,
+                     "corrupt checkpoint: section '%s' fails its checksum", tag);
+      goto out;
+    }
+    if (memcmp(tag, "END ", 4) == 0) {
+      ended = 1;
+    } else {
+      for (int k = 0; k < S_NUM; k++) {
+        if (memcmp(tag, kTags[k], 4) != 0) continue;
+        if (have[k] || version != 1) {
+          rc = ckpt_fail(err, PBIT_ERR_DATA, path, "checkpoint: %s section '%s'",
+                         have[k] ? "duplicate" : "unknown version of", tag);
+          goto out;
+        }
+        have[k] = 1;
+        sec[k].p = f + r.pos;
+        sec[k].n = (size_t)len;
+      }
+    }
+    r.pos += (size_t)len;
+  }
+  if (!have[S_HEAD] || !have[S_WGTS] || sec[S_HEAD].n != sizeof(ckpt_head_t) + sizeof(ckpt_run_t)) {
+    rc = ckpt_fail(err, PBIT_ERR_DATA, path, "checkpoint without its %s section",
+                   have[S_HEAD] && sec[S_HEAD].n == sizeof(ckpt_head_t) + sizeof(ckpt_run_t)
+                       ? "WGTS"
+                       : "HEAD");
+    goto out;
+  }
+  ckpt_head_t h;
+  ckpt_run_t saved;
+  memcpy(&h, sec[S_HEAD].p, sizeof h);
+  memcpy(&saved, sec[S_HEAD].p + sizeof h, sizeof saved);
+  rc = check_head(&h, c, path, err);
+  if (rc == PBIT_OK && sec[S_CURV].n % CURVE_ROW_BYTES != 0)
+    rc = ckpt_fail(err, PBIT_ERR_DATA, path, "checkpoint: bad CURV section");
+  if (rc == PBIT_OK) rc = load_weights(b, c, sec[S_WGTS], sec[S_RDOT], h.ro_n, path, err);
+  if (rc != PBIT_OK) goto out;
+  pbit_bsff_set_steps(b, h.steps);
+  res->epoch = h.epoch;
+  res->ncurve = sec[S_CURV].n / CURVE_ROW_BYTES;
+  res->curve = calloc(res->ncurve + 1, sizeof *res->curve);
+  if (res->curve == NULL) {
+    rc = pbit_error_set(err, PBIT_ERR_NOMEM, NULL, 0, 0, "out of memory");
+    goto out;
+  }
+  pbit_state_reader_t cr;
+  pbit_state_reader_init(&cr, sec[S_CURV].p, sec[S_CURV].n);
+  for (size_t i = 0; i < res->ncurve; i++) {
+    curve_row_t *row = &res->curve[i];
+    row->epoch = (uint32_t)pbit_state_get_u64(&cr);
+    row->examples = pbit_state_get_u64(&cr);
+    double v[4];
+    pbit_state_get(&cr, v, sizeof v);
+    row->seconds = NAN; /* trained by an earlier process */
+    row->loss = v[0];
+    row->train_acc = v[1];
+    row->test_acc = v[2];
+    row->readout_acc = v[3];
+  }
+  if (have[S_SIM] && have[S_FWST]) {
+    /* The accelerator exactly as it was, then the firmware beside it (both
+     * overwrite what loading the weights did to them). */
+    rc = ckpt_name(err, pbit_hal_sim_state_restore(hal, sec[S_SIM].p, sec[S_SIM].n, err), path);
+    if (rc == PBIT_OK)
+      rc = ckpt_name(err, pbit_bsff_state_restore(b, sec[S_FWST].p, sec[S_FWST].n, err), path);
+    if (rc != PBIT_OK) goto out;
+    res->exact = saved.train_n == run->train_n && saved.epochs == run->epochs;
+    if (!res->exact)
+      fprintf(stderr,
+              "pbitsim: note: %s: the run had %u examples x %u epochs, this one %u x %u: state "
+              "restored, but this is not the interrupted run's continuation\n",
+              path, saved.train_n, saved.epochs, run->train_n, run->epochs);
+  } else {
+    fprintf(stderr,
+            "pbitsim: warning: %s holds no simulator state (saved on a backend that cannot save "
+            "it): weights-only resume, not bit-identical to an uninterrupted run\n",
+            path);
+  }
+out:
+  free(f);
+  if (rc != PBIT_OK) {
+    free(res->curve);
+    res->curve = NULL;
+    res->ncurve = 0;
   }
   return rc;
 }
@@ -368,12 +666,6 @@ static int baseline_energy(const pbit_bsff_config_t *bc, const pbit_dataset_t *t
 
 /* ---- outputs */
 
-typedef struct {
-  uint32_t epoch;
-  uint64_t examples;
-  double seconds, loss, train_acc, test_acc, readout_acc;
-} curve_row_t;
-
 static int write_curve(const char *dir, const curve_row_t *rows, size_t n, pbit_error_t *err) {
   char path[1100];
   snprintf(path, sizeof path, "%s/curve.csv", dir);
@@ -473,7 +765,7 @@ typedef struct {
   const energy_t *e;
   const pbit_bsff_counters_t *tc;
   double clock_ns;
-  int resumed;
+  int resumed, exact_resume;
 } summary_t;
 
 static int write_summary(const char *dir, const summary_t *s, pbit_error_t *err) {
@@ -499,8 +791,9 @@ static int write_summary(const char *dir, const summary_t *s, pbit_error_t *err)
   json_str(f, s->run->device);
   fprintf(f, ",\n  \"tech\": ");
   json_str(f, s->run->tech);
-  fprintf(f, ",\n  \"seed\": %d,\n  \"epochs\": %u,\n  \"resumed\": %s,\n", s->run->seed, s->epochs,
-          s->resumed ? "true" : "false");
+  fprintf(f, ",\n  \"seed\": %d,\n  \"epochs\": %u,\n  \"resumed\": %s,\n  \"exact_resume\": %s,\n",
+          s->run->seed, s->epochs, s->resumed ? "true" : "false",
+          s->exact_resume ? "true" : "false");
   fprintf(f, "  \"layers\": [");
   for (uint32_t l = 0; l < c->layers; l++) fprintf(f, "%s%u", l ? ", " : "", c->units[l]);
   fprintf(f, "],\n  \"copies\": %u,\n  \"label_repeat\": %u,\n  \"samples\": %u,\n", c->copies,
@@ -632,6 +925,8 @@ int pbit_cli_train(int argc, char **argv) {
   curve_row_t *curve = NULL;
   uint32_t *order = NULL;
   char *config_text = NULL;
+  resume_t res; /* what --resume restored (freed at out) */
+  memset(&res, 0, sizeof res);
   pbit_bsff_config_t *bc = &run.bsff;
   bc->inputs = (uint32_t)pbit_dataset_example_size(&train);
   bc->classes = train.classes;
@@ -675,28 +970,49 @@ int pbit_cli_train(int argc, char **argv) {
   if (rc == PBIT_OK) rc = pbit_bsff_create(hal, bc, &b, &err);
   if (rc != PBIT_OK) goto out;
   uint32_t start_epoch = 0;
+  const ckpt_run_t crun = {n_train, (uint32_t)run.epochs, bc->total_steps};
   if (o.resume != NULL) {
-    rc = load_checkpoint(b, bc, o.resume, &start_epoch, &err);
+    rc = load_checkpoint(b, hal, bc, &crun, o.resume, &res, &err);
     if (rc != PBIT_OK) goto out;
+    start_epoch = res.epoch;
   }
-  curve = calloc((size_t)run.epochs + 2, sizeof *curve);
-  order = malloc((size_t)n_train * sizeof *order);
+  uint32_t end_epoch = (uint32_t)run.epochs;
+  int stopping = o.stop_after >= 0 && (uint32_t)o.stop_after < end_epoch;
+  if (stopping) {
+    end_epoch = (uint32_t)o.stop_after;
+    if (end_epoch <= start_epoch) {
+      rc = pbit_error_set(&err, PBIT_ERR_ARG, NULL, 0, 0,
+                          "--stop-after %u: the checkpoint is already at epoch %u", end_epoch,
+                          start_epoch);
+      goto out;
+    }
+  }
+  curve = calloc((size_t)run.epochs + res.ncurve + 2, sizeof *curve);
+  order = malloc((size_t)n_train * sizeof *order + 1);
   if (curve == NULL || order == NULL) {
     rc = pbit_error_set(&err, PBIT_ERR_NOMEM, NULL, 0, 0, "out of memory");
     goto out;
   }
   size_t ncurve = 0;
-  size_t dim = pbit_dataset_example_size(&train);
-  progress_t pg = {o.quiet, isatty(2), now_s(), (uint64_t)n_train * (run.epochs - start_epoch),
-                   0,       -1};
-  double train_s = 0;
   uint64_t examples = 0;
+  /* An exact resume continues the learning curve (rows without times). */
+  if (res.ncurve > 0) {
+    memcpy(curve, res.curve, res.ncurve * sizeof *curve);
+    ncurve = res.ncurve;
+    examples = curve[ncurve - 1].examples;
+  }
+  size_t dim = pbit_dataset_example_size(&train);
+  progress_t pg = {
+      o.quiet, isatty(2),
+      now_s(), (uint64_t)n_train * (end_epoch > start_epoch ? end_epoch - start_epoch : 0),
+      0,       -1};
+  double train_s = 0;
   char ckpt[1100];
   snprintf(ckpt, sizeof ckpt, "%s/checkpoint.bin", outdir);
   if (!o.quiet)
     fprintf(stderr, "pbitsim train: %s on %s (%u train / %u test), %u layers x K=%u, %s backend\n",
             run.name, run.dataset, n_train, n_test, bc->layers, bc->copies, run.backend);
-  for (uint32_t ep = start_epoch; ep < (uint32_t)run.epochs; ep++) {
+  for (uint32_t ep = start_epoch; ep < end_epoch; ep++) {
     for (uint32_t i = 0; i < n_train; i++) order[i] = i;
     if (run.shuffle) {
       uint64_t key = pbit_rng_key((uint64_t)run.seed, 0x5348u);
@@ -749,8 +1065,15 @@ int pbit_cli_train(int argc, char **argv) {
                 100 * row->test_acc, n_eval);
     }
     ncurve++;
-    rc = save_checkpoint(b, bc, ep + 1, config_text, ckpt, &err);
+    rc = save_checkpoint(b, hal, bc, &crun, ep + 1, curve, ncurve, config_text, ckpt, &err);
     if (rc != PBIT_OK) goto out;
+  }
+  if (stopping) {
+    fprintf(stderr,
+            "pbitsim train: stopped after epoch %u of %u (--stop-after); continue with "
+            "--resume %s\n",
+            end_epoch, (uint32_t)run.epochs, ckpt);
+    goto out;
   }
   /* Final evaluation on the test split. */
   double t1 = now_s(), test_acc = 0, ro_acc = NAN;
@@ -788,9 +1111,9 @@ int pbit_cli_train(int argc, char **argv) {
       plot_curve(outdir, run.name, bc->readout, plot_msg, sizeof plot_msg) == 0 ? NULL : plot_msg;
   if (pm != NULL) fprintf(stderr, "pbitsim: warning: no curve.png: %s\n", pm);
   summary_t s = {
-      &run,           run.backend,     path,    pm,     (uint32_t)run.epochs, n_test, n_train,
-      test_acc,       ro_acc,          train_s, eval_s, tc.examples,          &e,     &tc,
-      accel.clock_ns, o.resume != NULL};
+      &run,           run.backend,      path,     pm,     (uint32_t)run.epochs, n_test, n_train,
+      test_acc,       ro_acc,           train_s,  eval_s, tc.examples,          &e,     &tc,
+      accel.clock_ns, o.resume != NULL, res.exact};
   rc = write_energy_csv(outdir, &e, &err);
   if (rc == PBIT_OK) rc = write_summary(outdir, &s, &err);
   if (rc != PBIT_OK) goto out;
@@ -815,5 +1138,6 @@ out:
   free(curve);
   free(order);
   free(config_text);
+  free(res.curve);
   return ex;
 }

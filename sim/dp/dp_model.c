@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "state.h"
+
 struct pbit_dp {
   pbit_dp_params_t p;
   int L, wb, ab, db, sb, fd, mi, mu;
@@ -695,5 +697,125 @@ void pbit_dp_get_counters(const pbit_dp_t *dp, pbit_dp_counters_t *c) {
 int pbit_dp_dac_codes(const pbit_dp_t *dp, int32_t *codes, size_t n) {
   if (dp == NULL || (codes == NULL && n > 0) || n > (size_t)dp->mu) return PBIT_ERR_ARG;
   if (n > 0) memcpy(codes, dp->dac, n * sizeof(int32_t));
+  return PBIT_OK;
+}
+
+/* ------------------------------------------------------------ state */
+
+#define DP_STATE_MAGIC UINT64_C(0x3154535044544250) /* "PBTDPST1" */
+
+typedef struct {
+  uint64_t magic;
+  int32_t geom[8]; /* L, wb, ab, db, sb, fd, mi, mu */
+  char name[64];
+} dp_fp_t;
+
+static void dp_fp(const pbit_dp_t *dp, dp_fp_t *fp) {
+  memset(fp, 0, sizeof *fp);
+  fp->magic = DP_STATE_MAGIC;
+  const int32_t g[8] = {dp->L, dp->wb, dp->ab, dp->db, dp->sb, dp->fd, dp->mi, dp->mu};
+  memcpy(fp->geom, g, sizeof g);
+  memcpy(fp->name, dp->p.name, sizeof fp->name);
+  fp->name[sizeof fp->name - 1] = '\0';
+}
+
+/* The architectural state; delta16 (a copy of delta) and the row bounds
+ * (a cache) are derived. */
+static void dp_state_write(const pbit_dp_t *dp, pbit_state_writer_t *w) {
+  dp_fp_t fp;
+  dp_fp(dp, &fp);
+  pbit_state_put(w, &fp, sizeof fp);
+  const uint32_t regs[] = {dp->n_in, dp->n_out,          dp->shift,   dp->ctrl,
+                           dp->err,  dp->win_sel,        dp->win_row, dp->win_col,
+                           dp->hi,   (uint32_t)dp->done, dp->idx_max, (uint32_t)dp->fifo_n};
+  pbit_state_put(w, regs, sizeof regs);
+  pbit_state_put(w, dp->cnt, sizeof dp->cnt);
+  size_t nw = (size_t)dp->mi * dp->stride;
+  if (dp->w16)
+    pbit_state_put(w, dp->w16, nw * sizeof *dp->w16);
+  else
+    pbit_state_put(w, dp->w32, nw * sizeof *dp->w32);
+  pbit_state_put(w, dp->bias, dp->stride * sizeof *dp->bias);
+  pbit_state_put(w, dp->delta, dp->stride * sizeof *dp->delta);
+  pbit_state_put(w, dp->dac, dp->stride * sizeof *dp->dac);
+  pbit_state_put(w, dp->acc, dp->stride * sizeof *dp->acc);
+  pbit_state_put(w, dp->acc32, dp->stride * sizeof *dp->acc32);
+  pbit_state_put(w, dp->vec, (size_t)dp->mi);
+  pbit_state_put(w, dp->fifo, (size_t)dp->fd * sizeof *dp->fifo);
+}
+
+size_t pbit_dp_state_size(const pbit_dp_t *dp) {
+  if (dp == NULL) return 0;
+  pbit_state_writer_t w;
+  pbit_state_writer_init(&w, NULL, 0);
+  dp_state_write(dp, &w);
+  return w.pos;
+}
+
+int pbit_dp_state_save(const pbit_dp_t *dp, void *buf, size_t len, pbit_error_t *err) {
+  if (dp == NULL || buf == NULL)
+    return pbit_error_set(err, PBIT_ERR_ARG, NULL, 0, 0, "datapath state: NULL argument");
+  size_t need = pbit_dp_state_size(dp);
+  if (len < need)
+    return pbit_error_set(err, PBIT_ERR_ARG, NULL, 0, 0,
+                          "datapath state: buffer of %zu bytes, need %zu", len, need);
+  pbit_state_writer_t w;
+  pbit_state_writer_init(&w, buf, len);
+  dp_state_write(dp, &w);
+  return PBIT_OK;
+}
+
+int pbit_dp_state_restore(pbit_dp_t *dp, const void *buf, size_t len, pbit_error_t *err) {
+  if (dp == NULL || buf == NULL)
+    return pbit_error_set(err, PBIT_ERR_ARG, NULL, 0, 0, "datapath state: NULL argument");
+  pbit_state_reader_t r;
+  pbit_state_reader_init(&r, buf, len);
+  dp_fp_t want, got;
+  dp_fp(dp, &want);
+  pbit_state_get(&r, &got, sizeof got);
+  got.name[sizeof got.name - 1] = '\0';
+  if (!r.ok || got.magic != DP_STATE_MAGIC)
+    return pbit_error_set(err, PBIT_ERR_DATA, NULL, 0, 0, "not a datapath state");
+  if (strcmp(got.name, want.name) != 0 || memcmp(got.geom, want.geom, sizeof got.geom) != 0)
+    return pbit_error_set(err, PBIT_ERR_CONFIG, NULL, 0, 0,
+                          "datapath state saved for accel '%s', this datapath is '%s'%s", got.name,
+                          want.name,
+                          strcmp(got.name, want.name) == 0 ? " with other parameters" : "");
+  size_t need = pbit_dp_state_size(dp);
+  if (len != need)
+    return pbit_error_set(err, PBIT_ERR_DATA, NULL, 0, 0,
+                          "datapath state is %zu bytes, expected %zu", len, need);
+  uint32_t regs[12];
+  pbit_state_get(&r, regs, sizeof regs);
+  if (regs[11] > (uint32_t)dp->fd)
+    return pbit_error_set(err, PBIT_ERR_DATA, NULL, 0, 0, "datapath state: bad FIFO level");
+  dp->n_in = regs[0];
+  dp->n_out = regs[1];
+  dp->shift = regs[2];
+  dp->ctrl = regs[3];
+  dp->err = regs[4];
+  dp->win_sel = regs[5];
+  dp->win_row = regs[6];
+  dp->win_col = regs[7];
+  dp->hi = regs[8];
+  dp->done = (int)regs[9];
+  dp->idx_max = regs[10];
+  dp->fifo_n = regs[11];
+  pbit_state_get(&r, dp->cnt, sizeof dp->cnt);
+  size_t nw = (size_t)dp->mi * dp->stride;
+  if (dp->w16)
+    pbit_state_get(&r, dp->w16, nw * sizeof *dp->w16);
+  else
+    pbit_state_get(&r, dp->w32, nw * sizeof *dp->w32);
+  pbit_state_get(&r, dp->bias, dp->stride * sizeof *dp->bias);
+  pbit_state_get(&r, dp->delta, dp->stride * sizeof *dp->delta);
+  pbit_state_get(&r, dp->dac, dp->stride * sizeof *dp->dac);
+  pbit_state_get(&r, dp->acc, dp->stride * sizeof *dp->acc);
+  pbit_state_get(&r, dp->acc32, dp->stride * sizeof *dp->acc32);
+  pbit_state_get(&r, dp->vec, (size_t)dp->mi);
+  pbit_state_get(&r, dp->fifo, (size_t)dp->fd * sizeof *dp->fifo);
+  for (size_t j = 0; j < dp->stride; j++) dp->delta16[j] = (int16_t)dp->delta[j];
+  memset(dp->rowepoch, 0, (size_t)dp->mi * sizeof *dp->rowepoch);
+  dp->epoch = 1; /* every row bound stale */
   return PBIT_OK;
 }

@@ -80,6 +80,17 @@ void pbit_dp_get_counters(const pbit_dp_t *dp, pbit_dp_counters_t *c);
  * units never emitted read 0. */
 int pbit_dp_dac_codes(const pbit_dp_t *dp, int32_t *codes, size_t n);
 
+/* ---- State, for exact checkpoints: every register, memory (weights,
+ * bias, delta, input window, accumulators, DAC codes), the FIFO and the
+ * counters, with the parameters it belongs to. state_size is the byte
+ * count; save writes exactly that many (len >= state_size); restore
+ * accepts only a state of exactly that size saved under the same
+ * parameters (err names the accel otherwise) and leaves the model
+ * unchanged when it refuses. */
+size_t pbit_dp_state_size(const pbit_dp_t *dp);
+int pbit_dp_state_save(const pbit_dp_t *dp, void *buf, size_t len, pbit_error_t *err);
+int pbit_dp_state_restore(pbit_dp_t *dp, const void *buf, size_t len, pbit_error_t *err);
+
 #ifdef __cplusplus
 }
 #endif

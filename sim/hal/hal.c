@@ -540,3 +540,193 @@ int pbit_hal_pbit_counters(pbit_hal_t *h, pbit_hal_pbit_counters_t *out) {
   out->dac_chunks = h->t->dac_chunks;
   return PBIT_HAL_OK;
 }
+
+/* ---- simulator state (hal_sim.h). Kept at the end of the file (its
+ * include too), apart from the bus and DAC code above. */
+
+#include "state.h"
+
+#define HAL_STATE_MAGIC UINT64_C(0x3154534c41484250) /* "PBHALST1" */
+
+typedef struct {
+  uint64_t magic, config; /* config: hash of what the state needs to match */
+  char backend[16];
+  char accel[64];
+  uint32_t tiles, max_copies, max_units, selected;
+} hal_state_head_t;
+
+static void hal_state_head(const pbit_hal_t *h, hal_state_head_t *hd) {
+  memset(hd, 0, sizeof *hd);
+  hd->magic = HAL_STATE_MAGIC;
+  snprintf(hd->backend, sizeof hd->backend, "%s", h->be->name);
+  snprintf(hd->accel, sizeof hd->accel, "%s", h->p.name);
+  hd->tiles = h->ntiles;
+  hd->max_copies = h->max_copies;
+  hd->max_units = (uint32_t)h->p.max_units;
+  hd->selected = (uint32_t)(h->t - h->tiles);
+  const int32_t g[] = {h->p.lanes,     h->p.weight_bits, h->p.acc_bits,   h->p.dac_bits,
+                       h->p.scan_bits, h->p.fifo_depth,  h->p.max_inputs, h->p.max_units};
+  uint64_t x = pbit_state_hash(PBIT_STATE_HASH_INIT, hd->accel, sizeof hd->accel);
+  x = pbit_state_hash(x, g, sizeof g);
+  x = pbit_state_hash(x, &h->p.clock_ns, sizeof h->p.clock_ns);
+  hd->config = pbit_state_hash(x, &h->input_lsb, sizeof h->input_lsb);
+}
+
+int pbit_hal_sim_state_supported(const pbit_hal_t *h) {
+  return h != NULL && h->be == &pbit_hal_model_backend;
+}
+
+static int state_unsupported(const pbit_hal_t *h, pbit_error_t *err) {
+  if (h == NULL) return pbit_error_set(err, PBIT_ERR_ARG, NULL, 0, 0, "NULL HAL");
+  return pbit_error_set(err, PBIT_ERR_CONFIG, NULL, 0, 0,
+                        "the %s backend cannot save or restore its simulator state (the "
+                        "Verilator model is not savable): only the model backend can",
+                        h->be->name);
+}
+
+/* Per tile: toff, n_out, copies, dac_chunks, offsets, codes, then the
+ * array's and the backend's states, each after its byte count. */
+static void tile_state_write(const pbit_hal_t *h, const hal_tile_t *t, pbit_state_writer_t *w,
+                             int *rc, pbit_error_t *err) {
+  pbit_state_put_u64(w, t->toff);
+  const uint32_t v[2] = {t->n_out, t->copies};
+  pbit_state_put(w, v, sizeof v);
+  pbit_state_put_u64(w, t->dac_chunks);
+  pbit_state_put(w, t->offsets, h->max_copies * sizeof *t->offsets);
+  pbit_state_put(w, t->codes, (size_t)h->p.max_units * sizeof *t->codes);
+  size_t na = pbit_array_state_size(t->arr), nb = pbit_hal_model_state_size(t->ctx);
+  pbit_state_put_u64(w, na);
+  if (w->buf != NULL) {
+    if (!w->ok || na > w->cap - w->pos)
+      w->ok = 0;
+    else if (*rc == PBIT_OK)
+      *rc = pbit_array_state_save(t->arr, w->buf + w->pos, na, err);
+  }
+  w->pos += na;
+  pbit_state_put_u64(w, nb);
+  if (w->buf != NULL) {
+    if (!w->ok || nb > w->cap - w->pos)
+      w->ok = 0;
+    else if (*rc == PBIT_OK)
+      *rc = pbit_hal_model_state_save(t->ctx, w->buf + w->pos, nb, err);
+  }
+  w->pos += nb;
+}
+
+static int hal_state_write(const pbit_hal_t *h, pbit_state_writer_t *w, pbit_error_t *err) {
+  hal_state_head_t hd;
+  hal_state_head(h, &hd);
+  pbit_state_put(w, &hd, sizeof hd);
+  int rc = PBIT_OK;
+  for (uint32_t i = 0; i < h->ntiles; i++) tile_state_write(h, &h->tiles[i], w, &rc, err);
+  return rc;
+}
+
+int pbit_hal_sim_state_size(const pbit_hal_t *h, size_t *len, pbit_error_t *err) {
+  if (len != NULL) *len = 0;
+  if (!pbit_hal_sim_state_supported(h)) return state_unsupported(h, err);
+  if (len == NULL) return pbit_error_set(err, PBIT_ERR_ARG, NULL, 0, 0, "NULL argument");
+  pbit_state_writer_t w;
+  pbit_state_writer_init(&w, NULL, 0);
+  hal_state_write(h, &w, err);
+  *len = w.pos;
+  return PBIT_OK;
+}
+
+int pbit_hal_sim_state_save(const pbit_hal_t *h, void *buf, size_t len, pbit_error_t *err) {
+  if (!pbit_hal_sim_state_supported(h)) return state_unsupported(h, err);
+  size_t need = 0;
+  pbit_hal_sim_state_size(h, &need, err);
+  if (buf == NULL || len < need)
+    return pbit_error_set(err, PBIT_ERR_ARG, NULL, 0, 0,
+                          "simulator state: buffer of %zu bytes, need %zu", buf ? len : 0, need);
+  pbit_state_writer_t w;
+  pbit_state_writer_init(&w, buf, len);
+  int rc = hal_state_write(h, &w, err);
+  if (rc == PBIT_OK && (!w.ok || w.pos != need))
+    rc = pbit_error_set(err, PBIT_ERR_RUNTIME, NULL, 0, 0, "simulator state: size changed");
+  return rc;
+}
+
+int pbit_hal_sim_state_restore(pbit_hal_t *h, const void *buf, size_t len, pbit_error_t *err) {
+  if (h == NULL || buf == NULL)
+    return pbit_error_set(err, PBIT_ERR_ARG, NULL, 0, 0, "simulator state: NULL argument");
+  pbit_state_reader_t r;
+  pbit_state_reader_init(&r, buf, len);
+  hal_state_head_t got, want;
+  hal_state_head(h, &want);
+  pbit_state_get(&r, &got, sizeof got);
+  got.backend[sizeof got.backend - 1] = '\0';
+  got.accel[sizeof got.accel - 1] = '\0';
+  if (!r.ok || got.magic != HAL_STATE_MAGIC)
+    return pbit_error_set(err, PBIT_ERR_DATA, NULL, 0, 0, "not a pbitsim simulator state");
+  if (strcmp(got.backend, want.backend) != 0)
+    return pbit_error_set(err, PBIT_ERR_CONFIG, NULL, 0, 0,
+                          "simulator state saved on the %s backend, this run uses %s", got.backend,
+                          want.backend);
+  if (!pbit_hal_sim_state_supported(h)) return state_unsupported(h, err);
+  if (strcmp(got.accel, want.accel) != 0)
+    return pbit_error_set(err, PBIT_ERR_CONFIG, NULL, 0, 0,
+                          "simulator state saved for accel '%s', this run uses '%s'", got.accel,
+                          want.accel);
+  if (got.tiles != want.tiles || got.max_copies != want.max_copies ||
+      got.max_units != want.max_units)
+    return pbit_error_set(err, PBIT_ERR_CONFIG, NULL, 0, 0,
+                          "simulator state of %u tiles x %u copies, this run has %u x %u",
+                          got.tiles, got.max_copies, want.tiles, want.max_copies);
+  if (got.config != want.config)
+    return pbit_error_set(err, PBIT_ERR_CONFIG, NULL, 0, 0,
+                          "simulator state saved with other accel '%s' parameters or p-bit "
+                          "input scale (input_lsb)",
+                          want.accel);
+  if (got.selected >= h->ntiles)
+    return pbit_error_set(err, PBIT_ERR_DATA, NULL, 0, 0, "simulator state: bad tile number");
+  size_t need = 0;
+  pbit_hal_sim_state_size(h, &need, err);
+  if (len != need)
+    return pbit_error_set(err, PBIT_ERR_DATA, NULL, 0, 0,
+                          "simulator state is %zu bytes, expected %zu", len, need);
+  /* Sizes match, so every tile's record is where it should be. Tile by
+   * tile, the array first: its check (device, seed) refuses before any
+   * change on tile 0. */
+  const size_t mc = h->max_copies, mu = (size_t)h->p.max_units;
+  for (uint32_t i = 0; i < h->ntiles; i++) {
+    hal_tile_t *t = &h->tiles[i];
+    uint64_t toff = pbit_state_get_u64(&r);
+    uint32_t v[2];
+    pbit_state_get(&r, v, sizeof v);
+    uint64_t chunks = pbit_state_get_u64(&r);
+    size_t at_offsets = r.pos;
+    r.pos += (mc + mu) * sizeof(int32_t);
+    size_t na = (size_t)pbit_state_get_u64(&r);
+    int rc = r.ok && na <= len - r.pos
+                 ? pbit_array_state_restore(t->arr, r.buf + r.pos, na, err)
+                 : pbit_error_set(err, PBIT_ERR_DATA, NULL, 0, 0, "simulator state: truncated");
+    if (rc == PBIT_OK && (v[1] < 1 || v[1] > h->max_copies))
+      rc = pbit_error_set(err, PBIT_ERR_DATA, NULL, 0, 0, "simulator state: bad copy count");
+    if (rc != PBIT_OK) {
+      if (err != NULL && i > 0) {
+        char m[sizeof err->msg + 32];
+        snprintf(m, sizeof m, "tile %u: %s", i, err->msg);
+        snprintf(err->msg, sizeof err->msg, "%.*s", (int)sizeof err->msg - 1, m);
+      }
+      return rc;
+    }
+    r.pos += na;
+    size_t nb = (size_t)pbit_state_get_u64(&r);
+    rc = r.ok && nb <= len - r.pos
+             ? pbit_hal_model_state_restore(t->ctx, r.buf + r.pos, nb, err)
+             : pbit_error_set(err, PBIT_ERR_DATA, NULL, 0, 0, "simulator state: truncated");
+    if (rc != PBIT_OK) return rc;
+    r.pos += nb;
+    t->toff = toff;
+    t->n_out = v[0];
+    t->copies = v[1];
+    t->dac_chunks = chunks;
+    memcpy(t->offsets, r.buf + at_offsets, mc * sizeof *t->offsets);
+    memcpy(t->codes, r.buf + at_offsets + mc * sizeof *t->offsets, mu * sizeof *t->codes);
+  }
+  h->t = &h->tiles[got.selected];
+  pbit_error_clear(&h->err);
+  return PBIT_OK;
+}

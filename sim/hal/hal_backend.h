@@ -47,6 +47,12 @@ typedef struct {
 } pbit_hal_backend_t;
 
 extern const pbit_hal_backend_t pbit_hal_model_backend;
+/* State of a "model" context (its clock, pending DAC chunks and the whole
+ * datapath model), for pbit_hal_sim_state_* (hal_sim.h). The other backends
+ * have none: their Verilator models cannot be saved. */
+size_t pbit_hal_model_state_size(void *ctx);
+int pbit_hal_model_state_save(void *ctx, void *buf, size_t len, pbit_error_t *err);
+int pbit_hal_model_state_restore(void *ctx, const void *buf, size_t len, pbit_error_t *err);
 /* Defined in hal_rtl.c (libpbit_hal_rtl) and hal_systemc.cc; weak here, so a
  * program without them still links and reports that it lacks them. */
 const pbit_hal_backend_t *pbit_hal_rtl_backend(void) __attribute__((weak));

@@ -12,6 +12,7 @@
 
 #include "dp/dp_model.h"
 #include "hal_backend.h"
+#include "state.h"
 
 typedef struct {
   pbit_dp_t *dp;
@@ -101,5 +102,44 @@ static uint64_t m_take_dac(void *vctx, uint64_t *last_cycle, int32_t *codes, siz
   return k;
 }
 
-const pbit_hal_backend_t pbit_hal_model_backend = {"model", m_create, m_destroy, m_bus,
-                                                   m_now,   m_idle,   m_take_dac, NULL, NULL};
+const pbit_hal_backend_t pbit_hal_model_backend = {"model", m_create,   m_destroy, m_bus, m_now,
+                                                   m_idle,  m_take_dac, NULL,      NULL};
+
+/* ---- state (hal_backend.h): the bus clock and pending DAC chunks, then
+ * the datapath model's own state. */
+
+size_t pbit_hal_model_state_size(void *vctx) {
+  model_ctx_t *m = vctx;
+  return m == NULL ? 0 : 4 * sizeof(uint64_t) + pbit_dp_state_size(m->dp);
+}
+
+int pbit_hal_model_state_save(void *vctx, void *buf, size_t len, pbit_error_t *err) {
+  model_ctx_t *m = vctx;
+  if (m == NULL || buf == NULL || len < pbit_hal_model_state_size(m))
+    return pbit_error_set(err, PBIT_ERR_ARG, NULL, 0, 0, "model backend state: bad argument");
+  pbit_state_writer_t w;
+  pbit_state_writer_init(&w, buf, len);
+  pbit_state_put_u64(&w, m->now);
+  pbit_state_put_u64(&w, m->busy_until);
+  pbit_state_put_u64(&w, m->chunks_pending);
+  pbit_state_put_u64(&w, m->last_cycle);
+  return pbit_dp_state_save(m->dp, (uint8_t *)buf + w.pos, len - w.pos, err);
+}
+
+int pbit_hal_model_state_restore(void *vctx, const void *buf, size_t len, pbit_error_t *err) {
+  model_ctx_t *m = vctx;
+  if (m == NULL || buf == NULL)
+    return pbit_error_set(err, PBIT_ERR_ARG, NULL, 0, 0, "model backend state: bad argument");
+  const size_t head = 4 * sizeof(uint64_t);
+  if (len < head)
+    return pbit_error_set(err, PBIT_ERR_DATA, NULL, 0, 0, "model backend state: truncated");
+  int rc = pbit_dp_state_restore(m->dp, (const uint8_t *)buf + head, len - head, err);
+  if (rc != PBIT_OK) return rc;
+  pbit_state_reader_t r;
+  pbit_state_reader_init(&r, buf, head);
+  m->now = pbit_state_get_u64(&r);
+  m->busy_until = pbit_state_get_u64(&r);
+  m->chunks_pending = pbit_state_get_u64(&r);
+  m->last_cycle = pbit_state_get_u64(&r);
+  return PBIT_OK;
+}

@@ -10,6 +10,7 @@
 #ifndef PBIT_HAL_SIM_H
 #define PBIT_HAL_SIM_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "device.h"
@@ -37,6 +38,25 @@ typedef struct {
 const char *const *pbit_hal_backends(void);
 int pbit_hal_open(const pbit_hal_config_t *cfg, pbit_hal_t **out, pbit_error_t *err);
 void pbit_hal_close(pbit_hal_t *h); /* NULL is fine */
+
+/* ---- Simulator state, for exact checkpoints (pbitsim train --resume):
+ * what the HAL simulates behind hal/hal.h, which firmware never sees. The
+ * chip clock and the selected tile; per tile the datapath (registers,
+ * memories, FIFO, counters, the backend's clock and pending DAC chunks),
+ * the latched DAC codes and copy offsets, and the p-bit array (states,
+ * time, counters). Only the "model" backend can save it
+ * (pbit_hal_sim_state_supported): the Verilator models of "rtl" and
+ * "systemc" cannot be saved, their calls fail with PBIT_ERR_CONFIG.
+ * size gives the byte count; save writes that many into buf without
+ * changing anything (no clock passes); restore accepts only a state saved
+ * by a HAL opened with the same backend, accel, device, max_copies,
+ * input_lsb, seed, dt and tiles (err names what differs) and continues
+ * exactly where the saved HAL was. A refused restore leaves the HAL
+ * unchanged, except after damage found deep in the data (then close it). */
+int pbit_hal_sim_state_supported(const pbit_hal_t *h);
+int pbit_hal_sim_state_size(const pbit_hal_t *h, size_t *len, pbit_error_t *err);
+int pbit_hal_sim_state_save(const pbit_hal_t *h, void *buf, size_t len, pbit_error_t *err);
+int pbit_hal_sim_state_restore(pbit_hal_t *h, const void *buf, size_t len, pbit_error_t *err);
 
 #ifdef __cplusplus
 }

@@ -6,7 +6,12 @@
 #  - so do model and rtl on 200 examples of the default 784-500-500 network;
 #  - summary.json has the contract's fields and its breakdown adds up;
 #  - --trace writes a VCD (rtl) and nothing is written without it;
-#  - resume continues a run; a checkpoint of another network is refused;
+#  - checkpoints: an interrupted (--stop-after) and resumed run equals the
+#    uninterrupted one bit for bit on model (checkpoint.bin, energy.csv,
+#    curve.csv and summary.json apart from timing); without the simulator
+#    state (rtl-style or format-1 checkpoints) a resume is weights-only and
+#    differs; another network, device or backend, truncated and damaged
+#    files are refused with the file named and nothing written;
 #  - bad data and bad options exit 2 with the file named, leaving nothing.
 # Needs Fashion-MNIST (scripts/setup.sh installs it): skipped without it.
 # Usage: tests/cli/train_test.sh <path to pbitsim> (from the repo root)
@@ -24,13 +29,56 @@ fi
 CFG=configs/cosim-small.yaml
 PY=/usr/bin/python3
 
+# Checkpoint surgery (format 2: magic, then sections tag/version/length/
+# FNV-1a/payload up to "END "): strip-sim drops the simulator state (what
+# an rtl or systemc run writes), to-v1 rewrites it in format 1.
+ckpt() {
+  $PY - "$@" <<'EOF'
+import struct, sys
+op, src, dst = sys.argv[1:4]
+b = open(src, "rb").read()
+assert b[:8] == b"PBSFFCK2", "not format 2"
+pos, secs, order = 8, {}, []
+while True:
+    tag, ver, n, h = struct.unpack_from("<4sIQQ", b, pos)
+    secs[tag] = b[pos:pos + 24 + n]
+    order.append(tag)
+    pos += 24 + n
+    if tag == b"END ":
+        break
+if op == "strip-sim":
+    out = b[:8] + b"".join(secs[t] for t in order if t != b"SIM ")
+else:  # to-v1: head (80 bytes), config text length + text, weights, readout
+    payload = lambda t: secs[t][24:] if t in secs else b""
+    text = payload(b"CONF")
+    out = (b"PBSFFCK1" + payload(b"HEAD")[:80] + struct.pack("<Q", len(text)) + text +
+           payload(b"WGTS") + payload(b"RDOT"))
+open(dst, "wb").write(out)
+EOF
+}
+# summary.json of two runs: equal apart from timing and how they were run
+same_summary() {
+  $PY - "$1" "$2" <<'EOF'
+import json, sys
+a, b = (json.load(open(p)) for p in sys.argv[1:3])
+skip = {"train_seconds", "eval_seconds", "samples_per_second", "resumed", "exact_resume"}
+diff = [k for k in set(a) | set(b) if k not in skip and a.get(k) != b.get(k)]
+if diff:
+    print("differ:", {k: (a.get(k), b.get(k)) for k in diff})
+    sys.exit(1)
+EOF
+}
+
 # ---- three backends, one result
 for be in model rtl systemc; do
   expect 0 "train $be" -- train --config "$CFG" --backend "$be" --out "$TMP/$be" --quiet
 done
+# The model's checkpoint also holds the simulator state, which the
+# Verilator backends cannot save: without it, the files are identical.
+ckpt strip-sim "$TMP/model/checkpoint.bin" "$TMP/model-nosim.bin"
 for be in rtl systemc; do
-  cmp -s "$TMP/model/checkpoint.bin" "$TMP/$be/checkpoint.bin" && ok ||
-    bad "$be: checkpoint.bin (weights) differ from model"
+  cmp -s "$TMP/model-nosim.bin" "$TMP/$be/checkpoint.bin" && ok ||
+    bad "$be: checkpoint.bin (weights, firmware state) differs from model's"
   cmp -s "$TMP/model/energy.csv" "$TMP/$be/energy.csv" && ok ||
     bad "$be: energy.csv differs from model"
   # curve.csv without its seconds column
@@ -53,7 +101,8 @@ for be in model rtl; do
   expect 0 "default slice $be" -- train --config configs/default.yaml --backend "$be" \
     --train-limit 200 --test-limit 20 --out "$TMP/d_$be" --quiet
 done
-cmp -s "$TMP/d_model/checkpoint.bin" "$TMP/d_rtl/checkpoint.bin" && ok ||
+ckpt strip-sim "$TMP/d_model/checkpoint.bin" "$TMP/d_model-nosim.bin"
+cmp -s "$TMP/d_model-nosim.bin" "$TMP/d_rtl/checkpoint.bin" && ok ||
   bad "default slice: rtl weights differ from model"
 cmp -s "$TMP/d_model/energy.csv" "$TMP/d_rtl/energy.csv" && ok ||
   bad "default slice: rtl energy ledger differs from model"
@@ -101,16 +150,57 @@ expect 2 "trace on model" -- train --config "$CFG" --backend model --out "$TMP/t
   --trace "$TMP/tm/w.vcd" --quiet
 stderr_has "trace on model" "waveforms"
 
-# ---- resume
-expect 0 "resume" -- train --config "$CFG" --epochs 2 --resume "$TMP/model/checkpoint.bin" \
+# ---- resume: interrupted after epoch 1 of 2, then resumed = uninterrupted
+RES=(train --config "$CFG" --epochs 2 --quiet)
+expect 0 "uninterrupted" -- "${RES[@]}" --out "$TMP/A"
+expect 0 "interrupted" -- "${RES[@]}" --stop-after 1 --out "$TMP/B"
+stderr_has "interrupted" "stopped after epoch 1 of 2"
+[[ $(ls "$TMP/B") == checkpoint.bin ]] && ok || bad "--stop-after wrote more than the checkpoint: $(ls "$TMP/B")"
+expect 0 "resumed" -- "${RES[@]}" --resume "$TMP/B/checkpoint.bin" --out "$TMP/B2"
+cmp -s "$TMP/A/checkpoint.bin" "$TMP/B2/checkpoint.bin" && ok ||
+  bad "resume: checkpoint.bin differs from the uninterrupted run's"
+cmp -s "$TMP/A/energy.csv" "$TMP/B2/energy.csv" && ok || bad "resume: energy.csv differs"
+same_summary "$TMP/A/summary.json" "$TMP/B2/summary.json" && ok || bad "resume: summary.json differs"
+diff <(cut -d, -f1,2,4- "$TMP/A/curve.csv") <(cut -d, -f1,2,4- "$TMP/B2/curve.csv") >/dev/null &&
+  ok || bad "resume: curve.csv differs: $(cat "$TMP/B2/curve.csv")"
+grep -q '"resumed": true' "$TMP/B2/summary.json" && grep -q '"exact_resume": true' "$TMP/B2/summary.json" &&
+  ok || bad "resume: summary.json should say resumed, exact"
+# Without the simulator state (as rtl and systemc write it) or in format 1:
+# weights-only, said so, and the result differs (this is what the state is for).
+ckpt strip-sim "$TMP/B/checkpoint.bin" "$TMP/nosim.bin"
+ckpt to-v1 "$TMP/B/checkpoint.bin" "$TMP/v1.bin"
+for f in nosim v1; do
+  expect 0 "resume $f" -- "${RES[@]}" --resume "$TMP/$f.bin" --out "$TMP/R_$f"
+  stderr_has "resume $f" "weights-only resume"
+  grep -q '"exact_resume": false' "$TMP/R_$f/summary.json" && ok || bad "resume $f: exact_resume should be false"
+  cmp -s "$TMP/A/checkpoint.bin" "$TMP/R_$f/checkpoint.bin" && bad "resume $f: identical without the state?" || ok
+done
+# Extending a finished run continues its state, but is not an interrupted
+# run's continuation (another schedule): exact_resume false.
+expect 0 "resume extends" -- train --config "$CFG" --epochs 2 --resume "$TMP/model/checkpoint.bin" \
   --out "$TMP/res" --quiet
-[[ $(tail -n 1 "$TMP/res/curve.csv" | cut -d, -f1) == 2 && $(wc -l <"$TMP/res/curve.csv") -eq 2 ]] &&
-  ok || bad "resume: curve should hold epoch 2 only: $(cat "$TMP/res/curve.csv")"
+[[ $(cut -d, -f1 "$TMP/res/curve.csv" | tr '\n' ' ') == "epoch 1 2 " ]] && ok ||
+  bad "resume extends: curve should hold epochs 1 and 2: $(cat "$TMP/res/curve.csv")"
+grep -q '"exact_resume": false' "$TMP/res/summary.json" && ok || bad "resume extends: exact_resume"
+# Refusals: exit 2, the checkpoint named, nothing written.
 sed 's/layers: \[32, 32\]/layers: [32, 16]/' "$CFG" >"$TMP/other.yaml"
-expect 2 "resume other network" -- train --config "$TMP/other.yaml" \
-  --resume "$TMP/model/checkpoint.bin" --out "$TMP/res2" --quiet
-stderr_has "resume other network" "network.layers"
-[[ ! -e $TMP/res2/summary.json ]] && ok || bad "refused resume left a summary"
+sed 's/device: smtj-slow/device: smtj-fast/' "$CFG" >"$TMP/otherdev.yaml"
+head -c 100000 "$TMP/B/checkpoint.bin" >"$TMP/trunc.bin"
+cp "$TMP/B/checkpoint.bin" "$TMP/flip.bin"
+printf '\x55' | dd of="$TMP/flip.bin" bs=1 seek=3000000 conv=notrunc status=none
+for c in "other network|$TMP/other.yaml|$TMP/B/checkpoint.bin|network.layers" \
+  "other device|$TMP/otherdev.yaml|$TMP/B/checkpoint.bin|device 'smtj-slow'" \
+  "other backend|$CFG --backend rtl|$TMP/B/checkpoint.bin|model backend, this run uses rtl" \
+  "truncated|$CFG|$TMP/trunc.bin|truncated checkpoint" \
+  "damaged|$CFG|$TMP/flip.bin|fails its checksum"; do
+  IFS='|' read -r name cfg file msg <<<"$c"
+  # shellcheck disable=SC2086  # cfg may carry --backend
+  expect 2 "resume $name" -- train --config $cfg --epochs 2 --resume "$file" --out "$TMP/refused" --quiet
+  stderr_has "resume $name" "$msg"
+  stderr_has "resume $name" "$(basename "$file")"
+  [[ ! -e $TMP/refused ]] && ok || bad "refused resume ($name) left outputs: $(ls "$TMP/refused")"
+done
+expect 2 "stop-after 0" -- train --config "$CFG" --stop-after 0
 
 # ---- bad data, bad options
 mkdir -p "$TMP/fm"

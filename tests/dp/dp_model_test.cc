@@ -662,4 +662,78 @@ TEST(DpModel, DriverRunsPiecesAndReportsRefusals) {
   EXPECT_EQ(pbit_dp_drv_check(nullptr, &p, &err), PBIT_ERR_ARG);
 }
 
+TEST(DpModel, StateRestoreContinuesBitForBit) {
+  for (int wb : {8, 20}) {  // 16-bit and 32-bit weight memories
+    SCOPED_TRACE(wb);
+    pbit_dp_params_t p = Params(4, wb, wb + 6, 6, 8, 4, 64, 16);
+    // Random traffic: weights, deltas, inputs, FORWARD/UPDATE from both sources.
+    auto work = [&](Dp &d, int ops, uint64_t seed) {
+      std::mt19937_64 r(seed);
+      std::vector<int64_t> seen = {d.R(PBIT_DP_REG_IDX_LEVEL), d.R(PBIT_DP_REG_ERR)};
+      d.W(PBIT_DP_REG_IDX_CLEAR, 1);
+      for (int k = 0; k < ops; k++) {
+        uint32_t n_in = 20 + static_cast<uint32_t>(r() % 40),
+                 n_out = 3 + static_cast<uint32_t>(r() % 13);
+        EXPECT_EQ(pbit_dp_set_geometry(d.get(), n_in, n_out, 2), PBIT_OK);
+        std::vector<int32_t> v(n_out);
+        for (auto &e : v) e = static_cast<int32_t>(r() % 41) - 20;
+        EXPECT_EQ(pbit_dp_win_write(d.get(), PBIT_DP_WIN_WEIGHT, static_cast<uint32_t>(r() % n_in),
+                                    0, v.data(), n_out),
+                  PBIT_OK);
+        EXPECT_EQ(pbit_dp_win_write(d.get(), PBIT_DP_WIN_DELTA, 0, 0, v.data(), n_out), PBIT_OK);
+        std::vector<int32_t> x(n_in);
+        for (auto &e : x) e = static_cast<int32_t>(r() & 1);
+        EXPECT_EQ(pbit_dp_win_write(d.get(), PBIT_DP_WIN_INPUT, 0, 0, x.data(), n_in), PBIT_OK);
+        uint32_t idx[3] = {static_cast<uint32_t>(r() % n_in), 1, 0};
+        uint32_t ctrl = (k % 2 ? PBIT_DP_CTRL_UPDATE : PBIT_DP_CTRL_CLEAR) | PBIT_DP_CTRL_FINISH;
+        if (k % 3 == 0)
+          EXPECT_EQ(pbit_dp_start(d.get(), ctrl | PBIT_DP_CTRL_VECTOR), PBIT_OK);
+        else
+          EXPECT_EQ(pbit_dp_run(d.get(), ctrl, idx, 3), PBIT_OK);
+        std::vector<int64_t> acc = d.Read(PBIT_DP_WIN_ACC, 0, 0, n_out);
+        seen.insert(seen.end(), acc.begin(), acc.end());
+        std::vector<int32_t> dac(n_out);
+        EXPECT_EQ(pbit_dp_dac_codes(d.get(), dac.data(), n_out), PBIT_OK);
+        seen.insert(seen.end(), dac.begin(), dac.end());
+        for (int c = 0; c < PBIT_DP_NUM_COUNTERS; c++)
+          seen.push_back(static_cast<int64_t>(d.Cnt(c)));
+      }
+      d.W(PBIT_DP_REG_IDX_PUSH, 1);  // a queued index is state too
+      seen.push_back(d.R(PBIT_DP_REG_IDX_LEVEL));
+      return seen;
+    };
+    Dp a(p);
+    work(a, 6, 1);
+    std::vector<uint8_t> saved(pbit_dp_state_size(a.get()));
+    pbit_error_t err;
+    ASSERT_EQ(pbit_dp_state_save(a.get(), saved.data(), saved.size(), &err), PBIT_OK);
+    std::vector<int64_t> first = work(a, 9, 2);
+    Dp b(p);
+    work(b, 3, 3);
+    ASSERT_EQ(pbit_dp_state_restore(b.get(), saved.data(), saved.size(), &err), PBIT_OK) << err.msg;
+    EXPECT_EQ(work(b, 9, 2), first);
+    Dp c(p);
+    EXPECT_NE(work(c, 9, 2), first);
+  }
+}
+
+TEST(DpModel, StateRestoreRefusesOtherParametersAndDamage) {
+  Dp a(Params());
+  std::vector<uint8_t> s(pbit_dp_state_size(a.get()));
+  pbit_error_t err;
+  ASSERT_EQ(pbit_dp_state_save(a.get(), s.data(), s.size(), &err), PBIT_OK);
+  Dp other(Params(8));
+  EXPECT_EQ(pbit_dp_state_restore(other.get(), s.data(), s.size(), &err), PBIT_ERR_CONFIG);
+  EXPECT_NE(std::string(err.msg).find("accel 'test'"), std::string::npos) << err.msg;
+  EXPECT_EQ(pbit_dp_state_restore(a.get(), s.data(), s.size() - 1, &err), PBIT_ERR_DATA);
+  std::vector<uint8_t> bad = s;
+  bad[0] ^= 1;
+  EXPECT_EQ(pbit_dp_state_restore(a.get(), bad.data(), bad.size(), &err), PBIT_ERR_DATA);
+  EXPECT_EQ(pbit_dp_state_size(nullptr), 0u);
+  EXPECT_EQ(pbit_dp_state_save(nullptr, s.data(), s.size(), &err), PBIT_ERR_ARG);
+  EXPECT_EQ(pbit_dp_state_save(a.get(), s.data(), s.size() - 1, &err), PBIT_ERR_ARG);
+  EXPECT_EQ(pbit_dp_state_restore(nullptr, s.data(), s.size(), &err), PBIT_ERR_ARG);
+  EXPECT_EQ(pbit_dp_state_restore(a.get(), nullptr, s.size(), &err), PBIT_ERR_ARG);
+}
+
 }  // namespace

@@ -7,6 +7,7 @@
 
 #include <cstring>
 #include <random>
+#include <string>
 #include <vector>
 
 #include "../test_util.h"
@@ -211,6 +212,122 @@ TEST(Bsff, RefusesWhatTheAcceleratorCannotHold) {
   c = SmallConfig();
   c.predict = PBIT_BSFF_PREDICT_READOUT;
   EXPECT_EQ(pbit_bsff_config_check(&c, &err), PBIT_ERR_ARG);
+}
+
+// The firmware's state with the simulator's: an exact resume. Everything a
+// run reports afterwards (weights, readout, counters of both groups,
+// predictions) matches the run that never stopped.
+struct Snapshot {
+  std::vector<uint8_t> fw, sim;
+};
+
+Snapshot Save(Rig &r) {
+  Snapshot s;
+  s.fw.resize(pbit_bsff_state_size(r.b));
+  EXPECT_EQ(pbit_bsff_state_save(r.b, s.fw.data(), s.fw.size(), &r.err), PBIT_OK) << r.err.msg;
+  size_t n = 0;
+  EXPECT_EQ(pbit_hal_sim_state_size(r.hal, &n, &r.err), PBIT_OK) << r.err.msg;
+  s.sim.resize(n);
+  EXPECT_EQ(pbit_hal_sim_state_save(r.hal, s.sim.data(), n, &r.err), PBIT_OK) << r.err.msg;
+  return s;
+}
+
+// Trains examples [from, to) then predicts a few; returns all it saw.
+std::vector<double> Continue(Rig &r, const pbit_bsff_config_t &c, const Task &t, uint32_t from,
+                             uint32_t to) {
+  std::vector<double> seen;
+  for (uint32_t e = from; e < to; e++) {
+    EXPECT_EQ(pbit_bsff_train_example(r.b, t.Image(e % t.n), t.labels[e % t.n], e, nullptr, &r.err),
+              PBIT_OK)
+        << r.err.msg;
+  }
+  for (uint32_t e = 0; e < 4; e++) {
+    uint32_t pred = 0;
+    double sc[Task::kClasses];
+    EXPECT_EQ(pbit_bsff_predict(r.b, t.Image(e), e, PBIT_BSFF_PREDICT_READOUT, &pred, sc, &r.err),
+              PBIT_OK);
+    seen.insert(seen.end(), sc, sc + Task::kClasses);
+  }
+  for (int32_t w : r.Weights(c)) seen.push_back(w);
+  size_t ro_n = 0;
+  const float *ro = pbit_bsff_readout(r.b, &ro_n);
+  seen.insert(seen.end(), ro, ro + ro_n);
+  for (int g = 0; g < 2; g++) {
+    pbit_bsff_counters_t k{};
+    EXPECT_EQ(pbit_bsff_counters(r.b, g, &k, &r.err), PBIT_OK);
+    const uint64_t *v = reinterpret_cast<const uint64_t *>(&k);
+    for (size_t i = 0; i < sizeof k / sizeof *v; i++) seen.push_back(static_cast<double>(v[i]));
+  }
+  seen.push_back(static_cast<double>(pbit_bsff_steps(r.b)));
+  seen.push_back(static_cast<double>(pbit_hal_now(r.hal)));
+  return seen;
+}
+
+TEST(Bsff, StateWithSimulatorStateResumesBitForBit) {
+  Task t(30, 12);
+  pbit_bsff_config_t c = SmallConfig();
+  c.layers = 3;
+  c.units[2] = 16;
+  c.negatives = PBIT_BSFF_NEG_HARD;
+  c.schedule = PBIT_BSFF_SCHED_COSINE;
+  c.total_steps = 60;
+  c.readout = 1;
+  c.samples = 2;
+  Rig a;
+  ASSERT_EQ(a.Open(c, "smtj-slow"), PBIT_OK) << a.err.msg;
+  Continue(a, c, t, 0, 25);  // ends with inference and reads: both groups live
+  Snapshot s = Save(a);
+  std::vector<double> first = Continue(a, c, t, 25, 60);
+  // A new trainer on a new accelerator, as `pbitsim train --resume` builds
+  // it (initial weights loaded), then both states.
+  Rig b;
+  ASSERT_EQ(b.Open(c, "smtj-slow"), PBIT_OK) << b.err.msg;
+  ASSERT_EQ(pbit_hal_sim_state_restore(b.hal, s.sim.data(), s.sim.size(), &b.err), PBIT_OK)
+      << b.err.msg;
+  ASSERT_EQ(pbit_bsff_state_restore(b.b, s.fw.data(), s.fw.size(), &b.err), PBIT_OK) << b.err.msg;
+  EXPECT_EQ(Continue(b, c, t, 25, 60), first);
+  // The firmware state alone (fresh p-bits, other clock) is not enough.
+  Rig d;
+  ASSERT_EQ(d.Open(c, "smtj-slow"), PBIT_OK) << d.err.msg;
+  Rig src;
+  ASSERT_EQ(src.Open(c, "smtj-slow"), PBIT_OK);
+  Continue(src, c, t, 0, 25);
+  std::vector<int32_t> w = src.Weights(c);
+  size_t off = 0;
+  for (uint32_t l = 0; l < c.layers; l++) {
+    size_t n = static_cast<size_t>(pbit_bsff_layer_inputs(&c, l)) * c.units[l];
+    ASSERT_EQ(pbit_bsff_write_layer(d.b, l, w.data() + off, w.data() + off + n, &d.err), PBIT_OK);
+    off += n + c.units[l];
+  }
+  ASSERT_EQ(pbit_bsff_state_restore(d.b, s.fw.data(), s.fw.size(), &d.err), PBIT_OK);
+  EXPECT_NE(Continue(d, c, t, 25, 60), first);
+}
+
+TEST(Bsff, StateRestoreRefusesAnotherNetworkAndDamage) {
+  pbit_bsff_config_t c = SmallConfig();
+  Rig a;
+  ASSERT_EQ(a.Open(c, "ideal"), PBIT_OK) << a.err.msg;
+  Snapshot s = Save(a);
+  pbit_bsff_config_t c2 = c;
+  c2.units[1] = 20;
+  Rig b;
+  ASSERT_EQ(b.Open(c2, "ideal"), PBIT_OK) << b.err.msg;
+  EXPECT_EQ(pbit_bsff_state_restore(b.b, s.fw.data(), s.fw.size(), &b.err), PBIT_ERR_CONFIG);
+  EXPECT_NE(std::string(b.err.msg).find("another network"), std::string::npos) << b.err.msg;
+  EXPECT_EQ(pbit_bsff_state_restore(a.b, s.fw.data(), s.fw.size() - 1, &a.err), PBIT_ERR_DATA);
+  std::vector<uint8_t> bad = s.fw;
+  bad[0] ^= 1;
+  EXPECT_EQ(pbit_bsff_state_restore(a.b, bad.data(), bad.size(), &a.err), PBIT_ERR_DATA);
+  bad = s.fw;
+  bad[4 * 8] = 9;  // the selected tile
+  EXPECT_EQ(pbit_bsff_state_restore(a.b, bad.data(), bad.size(), &a.err), PBIT_ERR_ARG);
+  EXPECT_EQ(pbit_bsff_state_size(nullptr), 0u);
+  EXPECT_EQ(pbit_bsff_state_save(nullptr, bad.data(), bad.size(), &a.err), PBIT_ERR_ARG);
+  EXPECT_EQ(pbit_bsff_state_save(a.b, bad.data(), bad.size() - 1, &a.err), PBIT_ERR_ARG);
+  EXPECT_EQ(pbit_bsff_state_restore(nullptr, bad.data(), bad.size(), &a.err), PBIT_ERR_ARG);
+  EXPECT_EQ(pbit_bsff_state_restore(a.b, nullptr, 0, &a.err), PBIT_ERR_ARG);
+  Snapshot again = Save(a);
+  EXPECT_EQ(again.fw, s.fw);  // refusals changed nothing
 }
 
 }  // namespace

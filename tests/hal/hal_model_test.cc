@@ -3,6 +3,7 @@
 // step against plain arithmetic, determinism by seed, the clock convention.
 #include <gtest/gtest.h>
 
+#include <cstring>
 #include <random>
 #include <string>
 #include <vector>
@@ -159,6 +160,180 @@ TEST(HalModel, SameSeedSameRunOtherSeedOtherStates) {
   EXPECT_NE(a.states, c.states);
   EXPECT_EQ(a.acc, c.acc);
   EXPECT_EQ(a.upd_cycles, std::vector<uint64_t>{0}); // no delta: no UPDATE
+}
+
+// ---- simulator state (hal_sim.h): two tiles, each with a layer; steps on
+// both (tile switches, FORWARD with DAC chunks, UPDATE, p-bit samples).
+struct Chip {
+  pbit_hal_t *h = nullptr;
+  pbit_error_t err{};
+  std::vector<Layer> layers;
+  ~Chip() { pbit_hal_close(h); }
+  std::string Open(const pbit_hal_config_t &c, const std::vector<Layer> &ls) {
+    layers = ls;
+    if (pbit_hal_open(&c, &h, &err) != PBIT_OK) return err.msg;
+    for (uint32_t t = 0; t < layers.size(); t++) {
+      pbit_fw_layer_t lv = layers[t].View();
+      if (pbit_hal_select(h, t) != PBIT_HAL_OK || pbit_fw_layer_load(h, &lv) != PBIT_HAL_OK)
+        return pbit_hal_error(h);
+    }
+    return "";
+  }
+  // `steps` presentations alternating over the tiles; every observable.
+  std::vector<int64_t> Steps(int steps, std::mt19937_64 &rng, const pbit_dp_params_t &p) {
+    std::vector<int64_t> seen;
+    for (int s = 0; s < steps; s++) {
+      uint32_t t = static_cast<uint32_t>(s) % layers.size();
+      Layer &l = layers[t];
+      pbit_fw_layer_t lv = l.View();
+      std::vector<uint8_t> x = haltest::RandomInput(l.n_in, 0.4, rng);
+      std::vector<int32_t> d = haltest::RandomDelta(p, l.n_out, rng);
+      std::vector<int64_t> acc(l.n_out);
+      std::vector<uint8_t> st(static_cast<size_t>(l.samples) * l.n_out * l.copies);
+      pbit_fw_step_out_t o{};
+      o.acc = acc.data();
+      o.states = st.data();
+      EXPECT_EQ(pbit_hal_select(h, t), PBIT_HAL_OK);
+      EXPECT_EQ(pbit_fw_layer_step(h, &lv, x.data(), s % 3 ? d.data() : nullptr, &o), PBIT_HAL_OK)
+          << pbit_hal_error(h);
+      seen.insert(seen.end(), acc.begin(), acc.end());
+      seen.insert(seen.end(), st.begin(), st.end());
+      seen.push_back(static_cast<int64_t>(o.fwd_cycles));
+      seen.push_back(static_cast<int64_t>(o.upd_cycles));
+      seen.push_back(static_cast<int64_t>(pbit_hal_now(h)));
+    }
+    for (uint32_t t = 0; t < layers.size(); t++) {
+      uint64_t c[PBIT_DP_NUM_COUNTERS];
+      pbit_hal_pbit_counters_t pc{};
+      EXPECT_EQ(pbit_hal_select(h, t), PBIT_HAL_OK);
+      EXPECT_EQ(pbit_hal_counters(h, c), PBIT_HAL_OK);
+      EXPECT_EQ(pbit_hal_pbit_counters(h, &pc), PBIT_HAL_OK);
+      seen.insert(seen.end(), c, c + PBIT_DP_NUM_COUNTERS);
+      for (uint64_t v : {pc.samples, pc.flips, pc.dac_writes, pc.cycles, pc.dac_chunks})
+        seen.push_back(static_cast<int64_t>(v));
+      std::vector<int32_t> w(static_cast<size_t>(layers[t].n_in) * layers[t].n_out);
+      EXPECT_EQ(pbit_hal_read_weights(h, 0, layers[t].n_in, layers[t].n_out, w.data()),
+                PBIT_HAL_OK);
+      seen.insert(seen.end(), w.begin(), w.end());
+    }
+    seen.push_back(static_cast<int64_t>(pbit_hal_now(h)));
+    return seen;
+  }
+  std::vector<uint8_t> Save() {
+    size_t n = 0;
+    EXPECT_EQ(pbit_hal_sim_state_size(h, &n, &err), PBIT_OK) << err.msg;
+    std::vector<uint8_t> s(n);
+    EXPECT_EQ(pbit_hal_sim_state_save(h, s.data(), s.size(), &err), PBIT_OK) << err.msg;
+    return s;
+  }
+};
+
+struct StateSetup {
+  pbit_dp_params_t p{};
+  pbit_device_t d{};
+  pbit_hal_config_t c{};
+  std::vector<Layer> layers;
+  StateSetup() {
+    EXPECT_TRUE(haltest::LoadAccel("tiny", &p));
+    EXPECT_TRUE(haltest::LoadDevice("smtj-slow", &d));
+    c = Config("model", p, d);
+    c.tiles = 2;
+    std::mt19937_64 rng(11);
+    layers.push_back(haltest::RandomLayer(p, 20, 9, 2, 3, rng));
+    layers.push_back(haltest::RandomLayer(p, 12, 6, 2, 2, rng));
+  }
+};
+
+TEST(HalModel, SimStateRestoreContinuesBitForBit) {
+  StateSetup su;
+  Chip a;
+  ASSERT_EQ(a.Open(su.c, su.layers), "");
+  ASSERT_TRUE(pbit_hal_sim_state_supported(a.h));
+  std::mt19937_64 warm(1);
+  a.Steps(7, warm, su.p);
+  std::vector<uint8_t> saved = a.Save();
+  uint64_t t_saved = pbit_hal_now(a.h);
+  EXPECT_EQ(a.Save(), saved);  // saving changes nothing, no clock passes
+  EXPECT_EQ(pbit_hal_now(a.h), t_saved);
+  std::mt19937_64 r1(2);
+  std::vector<int64_t> first = a.Steps(9, r1, su.p);
+  // A second chip, after other work of its own, restored: the same future.
+  Chip b;
+  ASSERT_EQ(b.Open(su.c, su.layers), "");
+  std::mt19937_64 other(3);
+  b.Steps(4, other, su.p);
+  ASSERT_EQ(pbit_hal_sim_state_restore(b.h, saved.data(), saved.size(), &b.err), PBIT_OK)
+      << b.err.msg;
+  EXPECT_EQ(pbit_hal_now(b.h), t_saved);
+  EXPECT_EQ(b.Save(), saved);
+  std::mt19937_64 r2(2);
+  EXPECT_EQ(b.Steps(9, r2, su.p), first);
+  // Without the restore the p-bits and the clock differ.
+  Chip c;
+  ASSERT_EQ(c.Open(su.c, su.layers), "");
+  std::mt19937_64 r3(2);
+  EXPECT_NE(c.Steps(9, r3, su.p), first);
+}
+
+TEST(HalModel, SimStateRefusesAnotherConfiguration) {
+  StateSetup su;
+  Chip a;
+  ASSERT_EQ(a.Open(su.c, su.layers), "");
+  std::mt19937_64 warm(1);
+  a.Steps(3, warm, su.p);
+  std::vector<uint8_t> saved = a.Save();
+  struct Case {
+    const char *what;
+    pbit_hal_config_t c;
+  };
+  std::vector<Case> cases;
+  pbit_hal_config_t c = su.c;
+  c.seed = 6;
+  cases.push_back({"seed", c});
+  c = su.c;
+  ASSERT_TRUE(haltest::LoadDevice("smtj-fast", &c.device));
+  cases.push_back({"smtj-slow", c});
+  c = su.c;
+  ASSERT_TRUE(haltest::LoadAccel("small", &c.accel));
+  cases.push_back({"accel 'tiny'", c});
+  c = su.c;
+  c.tiles = 3;
+  cases.push_back({"tiles", c});
+  c = su.c;
+  c.input_lsb = 0.5;
+  cases.push_back({"input_lsb", c});
+  c = su.c;
+  c.dt_ns = 1.5;
+  cases.push_back({"clock", c});
+  for (const Case &k : cases) {
+    SCOPED_TRACE(k.what);
+    Chip b;
+    ASSERT_EQ(b.Open(k.c, su.layers), "");
+    std::vector<uint8_t> before = b.Save();
+    EXPECT_EQ(pbit_hal_sim_state_restore(b.h, saved.data(), saved.size(), &b.err), PBIT_ERR_CONFIG);
+    EXPECT_NE(std::string(b.err.msg).find(k.what), std::string::npos) << b.err.msg;
+    EXPECT_EQ(b.Save(), before);
+  }
+  // Damage: a short or altered state is refused as data.
+  Chip b;
+  ASSERT_EQ(b.Open(su.c, su.layers), "");
+  EXPECT_EQ(pbit_hal_sim_state_restore(b.h, saved.data(), saved.size() - 1, &b.err), PBIT_ERR_DATA);
+  std::vector<uint8_t> bad = saved;
+  bad[0] ^= 0x40;
+  EXPECT_EQ(pbit_hal_sim_state_restore(b.h, bad.data(), bad.size(), &b.err), PBIT_ERR_DATA);
+  bad = saved;
+  memcpy(bad.data() + 16, "rtl", 4);  // the backend's name
+  EXPECT_EQ(pbit_hal_sim_state_restore(b.h, bad.data(), bad.size(), &b.err), PBIT_ERR_CONFIG);
+  EXPECT_NE(std::string(b.err.msg).find("rtl backend"), std::string::npos) << b.err.msg;
+  // Arguments.
+  size_t n = 0;
+  EXPECT_EQ(pbit_hal_sim_state_size(nullptr, &n, &b.err), PBIT_ERR_ARG);
+  EXPECT_EQ(pbit_hal_sim_state_size(b.h, nullptr, &b.err), PBIT_ERR_ARG);
+  EXPECT_EQ(pbit_hal_sim_state_save(b.h, nullptr, 0, &b.err), PBIT_ERR_ARG);
+  EXPECT_EQ(pbit_hal_sim_state_save(b.h, bad.data(), bad.size() - 1, &b.err), PBIT_ERR_ARG);
+  EXPECT_EQ(pbit_hal_sim_state_restore(nullptr, bad.data(), bad.size(), &b.err), PBIT_ERR_ARG);
+  EXPECT_EQ(pbit_hal_sim_state_restore(b.h, nullptr, 0, &b.err), PBIT_ERR_ARG);
+  EXPECT_FALSE(pbit_hal_sim_state_supported(nullptr));
 }
 
 } // namespace

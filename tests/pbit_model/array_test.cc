@@ -5,7 +5,9 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <memory>
+#include <string>
 #include <vector>
 
 extern "C" {
@@ -469,6 +471,140 @@ TEST(PbitArray, RejectsBadArguments) {
   EXPECT_EQ(pbit_array_advance(nullptr, 1), PBIT_ERR_ARG);
   pbit_array_destroy(nullptr);
   EXPECT_EQ(pbit_array_size(nullptr), 0u);
+}
+
+// ---- state save / restore (exact checkpoints)
+
+// A mixed workload: lazy advances, partial reads, input changes at odd
+// cycles and the run kernel; returns every state read and the counters.
+struct Observed {
+  std::vector<uint8_t> states;
+  pbit_counters_t c{};
+  uint64_t now = 0;
+};
+
+Observed Work(pbit_array_t *a, int steps, uint64_t salt) {
+  Observed o;
+  size_t n = pbit_array_size(a);
+  std::vector<uint8_t> row(n);
+  for (int k = 0; k < steps; k++) {
+    std::vector<double> in(n / 2);
+    for (size_t i = 0; i < in.size(); i++)
+      in[i] = 0.3 * static_cast<double>(((i + static_cast<size_t>(k) + salt) % 7)) - 0.9;
+    EXPECT_EQ(pbit_array_set_inputs(a, (k % 3) * (n / 8), in.size(), in.data()), PBIT_OK);
+    EXPECT_EQ(pbit_array_advance(a, 1 + static_cast<uint64_t>(k % 5) * 3), PBIT_OK);
+    EXPECT_EQ(pbit_array_read(a, 0, n / 2 + static_cast<size_t>(k % 4), row.data()), PBIT_OK);
+    o.states.insert(o.states.end(), row.begin(), row.begin() + n / 2 + k % 4);
+    std::vector<uint8_t> tr(3 * n);
+    EXPECT_EQ(pbit_array_run(a, 3, tr.data(), n), PBIT_OK);
+    o.states.insert(o.states.end(), tr.begin(), tr.end());
+  }
+  pbit_array_counters(a, &o.c);
+  o.now = pbit_array_now(a);
+  return o;
+}
+
+std::vector<uint8_t> Save(const pbit_array_t *a) {
+  std::vector<uint8_t> s(pbit_array_state_size(a));
+  pbit_error_t err;
+  EXPECT_EQ(pbit_array_state_save(a, s.data(), s.size(), &err), PBIT_OK) << err.msg;
+  return s;
+}
+
+pbit_device_t Varied() {
+  pbit_device_t d = Magnet(6.0, PBIT_RATE_BIAS_DEPENDENT);
+  snprintf(d.name, sizeof d.name, "varied");
+  d.sigma_offset = 0.2;
+  d.sigma_gain = 0.1;
+  d.sigma_log_tau = 0.3;
+  d.stuck_at_0 = 0.02;
+  d.dac_bits = 6;
+  d.dac_full_scale = 4.0;
+  return d;
+}
+
+TEST(PbitArray, StateRestoreContinuesBitForBit) {
+  for (double sigma_input : {0.0, 0.3}) {  // lazy and per-cycle (noisy) paths
+    SCOPED_TRACE(sigma_input);
+    pbit_device_t d = Varied();
+    d.sigma_input = sigma_input;
+    ArrayPtr a = Make(d, 300, 1.0, 21);
+    Work(a.get(), 5, 0);
+    std::vector<uint8_t> saved = Save(a.get());
+    Observed first = Work(a.get(), 8, 1);
+    // Into the same array, which has moved on, and into a fresh twin.
+    pbit_error_t err;
+    ASSERT_EQ(pbit_array_state_restore(a.get(), saved.data(), saved.size(), &err), PBIT_OK)
+        << err.msg;
+    EXPECT_EQ(Save(a.get()), saved);
+    Observed again = Work(a.get(), 8, 1);
+    ArrayPtr twin = Make(d, 300, 1.0, 21);
+    ASSERT_EQ(pbit_array_state_restore(twin.get(), saved.data(), saved.size(), &err), PBIT_OK)
+        << err.msg;
+    Observed twin_run = Work(twin.get(), 8, 1);
+    for (const Observed *o : {&again, &twin_run}) {
+      EXPECT_EQ(o->states, first.states);
+      EXPECT_EQ(o->now, first.now);
+      EXPECT_EQ(o->c.samples, first.c.samples);
+      EXPECT_EQ(o->c.flips, first.c.flips);
+      EXPECT_EQ(o->c.dac_writes, first.c.dac_writes);
+      EXPECT_EQ(o->c.pbit_cycles, first.c.pbit_cycles);
+      EXPECT_EQ(o->c.expected_flips, first.c.expected_flips);
+    }
+    // Without the restore, a fresh array does something else.
+    ArrayPtr fresh = Make(d, 300, 1.0, 21);
+    EXPECT_NE(Work(fresh.get(), 8, 1).states, first.states);
+  }
+}
+
+TEST(PbitArray, StateRestoreRefusesAnotherArray) {
+  pbit_device_t d = Varied();
+  ArrayPtr a = Make(d, 64, 1.0, 3);
+  Work(a.get(), 2, 0);
+  std::vector<uint8_t> saved = Save(a.get());
+  std::vector<uint8_t> before;
+  pbit_error_t err;
+  struct Case {
+    const char *what;
+    ArrayPtr arr;
+  };
+  pbit_device_t other_name = d, other_params = d;
+  snprintf(other_name.name, sizeof other_name.name, "other");
+  other_params.sigma_offset = 0.25;
+  Case cases[] = {{"p-bits", Make(d, 65, 1.0, 3)},
+                  {"clock", Make(d, 64, 2.0, 3)},
+                  {"'other'", Make(other_name, 64, 1.0, 3)},
+                  {"seed", Make(d, 64, 1.0, 4)},
+                  {"parameters", Make(other_params, 64, 1.0, 3)}};
+  for (Case &c : cases) {
+    SCOPED_TRACE(c.what);
+    before = Save(c.arr.get());
+    EXPECT_EQ(pbit_array_state_restore(c.arr.get(), saved.data(), saved.size(), &err),
+              PBIT_ERR_CONFIG);
+    EXPECT_NE(std::string(err.msg).find(c.what), std::string::npos) << err.msg;
+    EXPECT_EQ(Save(c.arr.get()), before);  // unchanged
+  }
+}
+
+TEST(PbitArray, StateCallsCheckTheirArguments) {
+  ArrayPtr a = Make(Ideal(), 16, 1.0, 1);
+  std::vector<uint8_t> s = Save(a.get());
+  pbit_error_t err;
+  EXPECT_EQ(pbit_array_state_size(nullptr), 0u);
+  EXPECT_EQ(pbit_array_state_save(nullptr, s.data(), s.size(), &err), PBIT_ERR_ARG);
+  EXPECT_EQ(pbit_array_state_save(a.get(), nullptr, s.size(), &err), PBIT_ERR_ARG);
+  EXPECT_EQ(pbit_array_state_save(a.get(), s.data(), s.size() - 1, &err), PBIT_ERR_ARG);
+  EXPECT_EQ(pbit_array_state_restore(nullptr, s.data(), s.size(), &err), PBIT_ERR_ARG);
+  EXPECT_EQ(pbit_array_state_restore(a.get(), nullptr, s.size(), &err), PBIT_ERR_ARG);
+  EXPECT_EQ(pbit_array_state_restore(a.get(), s.data(), s.size() - 1, &err), PBIT_ERR_DATA);
+  EXPECT_EQ(pbit_array_state_restore(a.get(), s.data(), 10, &err), PBIT_ERR_DATA);
+  std::vector<uint8_t> bad = s;
+  bad[0] ^= 1;  // the magic
+  EXPECT_EQ(pbit_array_state_restore(a.get(), bad.data(), bad.size(), &err), PBIT_ERR_DATA);
+  bad = s;
+  bad[bad.size() - 16 * 16 - 1] = 7;  // a p-bit's previous read: not 0/1
+  EXPECT_EQ(pbit_array_state_restore(a.get(), bad.data(), bad.size(), &err), PBIT_ERR_DATA);
+  EXPECT_EQ(Save(a.get()), s);
 }
 
 }  // namespace

@@ -3,15 +3,27 @@
 // firmware as an SC_THREAD), measured side by side in one run: clock cycles
 // per second of each and the ratios systemc/rtl and model/rtl.
 //
-// Workload (accel `small`, or the one named on the command line): a layer
-// of 512 inputs x 256 units, random weights loaded once; then repeated:
-// FORWARD over 300 active indices in FIFO pieces (CLEAR, FINISH), UPDATE
-// over the same list (FINISH). Backend level (sim/hal/hal_backend.h), the
-// register sequence of sim/dp/dp_driver.c; no p-bit array. Each backend's
-// figure is its fastest repetition (filters out other processes on a
-// shared machine); the cycle counts of all backends must agree.
+// First workload, datapath only (accel `small`, or the one named on the
+// command line): a layer of 512 inputs x 256 units, random weights loaded
+// once; then repeated: FORWARD over 300 active indices in FIFO pieces
+// (CLEAR, FINISH), UPDATE over the same list (FINISH). Backend level
+// (sim/hal/hal_backend.h), the register sequence of sim/dp/dp_driver.c; no
+// p-bit array.
+//
+// Second workload, full stack: what the product runs. The HAL opened with
+// pbit_hal_open (device smtj-fast, K = 4 copies, p-bit array), one layer of
+// the same size loaded by the firmware (firmware/layer.c), then repeated
+// pbit_fw_layer_step: input vector with 300 of 512 bits set, FORWARD, T = 2
+// p-bit samples -> counts, UPDATE with a delta vector (its sign alternates
+// so that the weights stay bounded however long a backend runs).
+//
+// Each backend's figure is its fastest repetition (filters out other
+// processes on a shared machine); the cycle counts of all backends, and in
+// the second block also the p-bit counts and the weights after the first
+// step, must agree (the backends are bit-identical by design).
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <cstdint>
 #include <cstdio>
 #include <random>
@@ -22,7 +34,9 @@ extern "C" {
 #include "config/config.h"
 #include "dp/dp_driver.h"
 }
+#include "hal/hal_sim.h"
 #include "hal/hal_systemc.h"
+#include "layer.h"
 
 namespace {
 
@@ -134,11 +148,191 @@ void row(const char *name, const Figure &f, const Figure &rtl, const std::string
               rtl.ok ? f.cps() / rtl.cps() : 0.0);
 }
 
+// ---- Full stack: pbit_hal_open + the firmware layer step.
+
+struct FullWorkload {
+  pbit_dp_params_t accel{};
+  pbit_device_t device{};
+  uint64_t seed = 11;
+  double input_lsb = 0.05;
+  uint32_t max_copies = 4;
+  std::vector<int32_t> w, b, offsets, delta, neg_delta;
+  std::vector<uint8_t> x;
+  pbit_fw_layer_t layer{};  // points into the vectors above
+};
+
+// Like tests/hal/hal_common.h RandomLayer: weights in +-min(wmax, 200), the
+// DAC shift that brings a sum of ~n_in/2 of them to the DAC range, BSFF copy
+// offsets of dac_max/8; deltas in +-min(wmax, 20).
+void make_full(FullWorkload *f, uint32_t d, uint32_t n, const std::vector<uint32_t> &active,
+               std::mt19937_64 &g) {
+  const pbit_dp_params_t &p = f->accel;
+  int32_t wmax = (1 << (p.weight_bits - 1)) - 1;
+  int32_t dmax = wmax > 20 ? 20 : wmax;
+  if (wmax > 200) wmax = 200;
+  std::uniform_int_distribution<int32_t> wd(-wmax, wmax), dd(-dmax, dmax);
+  f->w.resize(static_cast<size_t>(d) * n);
+  for (auto &v : f->w) v = wd(g);
+  f->b.resize(n);
+  for (auto &v : f->b) v = wd(g);
+  f->delta.resize(n);
+  f->neg_delta.resize(n);
+  for (uint32_t j = 0; j < n; j++) {
+    f->delta[j] = dd(g);
+    f->neg_delta[j] = -f->delta[j];
+  }
+  f->x.assign(d, 0);
+  for (uint32_t i : active) f->x[i] = 1;
+  double spread = wmax * std::sqrt(d / 2.0 + 1.0);
+  double dac_max = static_cast<double>(1 << (p.dac_bits - 1));
+  uint32_t s = 0;
+  while (s + 1 < static_cast<uint32_t>(p.acc_bits) && spread / (1 << s) > dac_max) s++;
+  f->offsets.resize(f->max_copies);
+  pbit_fw_copy_offsets(f->max_copies, dac_max / 8.0, f->offsets.data());
+  pbit_fw_layer_t &l = f->layer;
+  l.n_in = d;
+  l.n_out = n;
+  l.dac_shift = s;
+  l.copies = f->max_copies;
+  l.offsets = f->offsets.data();
+  l.samples = 2;
+  l.weights = f->w.data();
+  l.bias = f->b.data();
+}
+
+struct FullFigure {
+  bool ok = false;
+  bool steady = true;            // every repetition took the same clock cycles
+  uint64_t cycles = 0;           // clock cycles of one step (the first)
+  double seconds = 0;            // fastest repetition
+  std::vector<uint32_t> counts;  // p-bit counts of the first step
+  std::vector<int32_t> w;        // weights read back after the first step
+  std::string why = "skipped";
+  double cps() const { return seconds > 0 ? static_cast<double>(cycles) / seconds : 0; }
+};
+
+// Opens `backend`, loads the layer and repeats the step for at least min_s
+// seconds (and 3 times).
+FullFigure run_full(const char *backend, const FullWorkload &fw, double min_s) {
+  FullFigure f;
+  pbit_hal_config_t cfg{};
+  cfg.backend = backend;
+  cfg.accel = fw.accel;
+  cfg.device = fw.device;
+  cfg.max_copies = fw.max_copies;
+  cfg.input_lsb = fw.input_lsb;
+  cfg.seed = fw.seed;
+  pbit_hal_t *h = nullptr;
+  pbit_error_t err;
+  if (pbit_hal_open(&cfg, &h, &err) != PBIT_OK) {
+    f.why = std::string("open: ") + err.msg;
+    return f;
+  }
+  const pbit_fw_layer_t &l = fw.layer;
+  std::vector<uint32_t> counts(l.n_out);
+  pbit_fw_step_out_t o{};
+  o.counts = counts.data();
+  int rc = pbit_fw_layer_load(h, &l);
+  f.seconds = 1e30;
+  double spent = 0;
+  int reps = 0;
+  while (rc == PBIT_HAL_OK && (spent < min_s || reps < 3)) {
+    const int32_t *delta = reps % 2 == 0 ? fw.delta.data() : fw.neg_delta.data();
+    uint64_t c0 = pbit_hal_now(h);
+    double t0 = now_s();
+    rc = pbit_fw_layer_step(h, &l, fw.x.data(), delta, &o);
+    double dt = now_s() - t0;
+    uint64_t c = pbit_hal_now(h) - c0;
+    if (rc != PBIT_HAL_OK) break;
+    spent += dt;
+    if (dt < f.seconds) f.seconds = dt;
+    if (reps++ == 0) {  // compared across backends; read outside the timed step
+      f.cycles = c;
+      f.counts = counts;
+      f.w.resize(static_cast<size_t>(l.n_in) * l.n_out);
+      rc = pbit_hal_read_weights(h, 0, l.n_in, l.n_out, f.w.data());
+    } else if (c != f.cycles) {
+      f.steady = false;
+    }
+  }
+  if (rc == PBIT_HAL_OK)
+    f.ok = true;
+  else
+    f.why = pbit_hal_error(h);
+  pbit_hal_close(h);
+  return f;
+}
+
+struct FullJob {
+  const FullWorkload *fw;
+  double min_s;
+  FullFigure f;
+};
+
+int full_job(void *arg) {
+  FullJob *j = static_cast<FullJob *>(arg);
+  j->f = run_full("systemc", *j->fw, j->min_s);
+  return 0;
+}
+
+void full_row(const char *name, const FullFigure &f, const FullFigure &rtl) {
+  if (!f.ok) {
+    std::printf("  %-16s FAILED: %s\n", name, f.why.c_str());
+    return;
+  }
+  std::printf("  %-16s %8llu cycles  %10.4g s  %10.3g cycles/s  x%.3g of rtl%s\n", name,
+              static_cast<unsigned long long>(f.cycles), f.seconds, f.cps(),
+              rtl.ok ? f.cps() / rtl.cps() : 0.0, f.steady ? "" : "  (cycles vary)");
+}
+
+// The second block; returns true if every backend ran and all agree.
+bool full_stack(const char *accel, const pbit_dp_params_t &p, uint32_t d, uint32_t n,
+                const std::vector<uint32_t> &active, const std::string &only) {
+  auto want = [&only](const char *b) { return only.empty() || only == b; };
+  FullWorkload fw;
+  fw.accel = p;
+  pbit_error_t err;
+  const char *dev_path = "configs/devices/smtj-fast.yaml";
+  if (pbit_config_load_device(dev_path, &fw.device, &err) != PBIT_OK) {
+    std::printf("full stack: FAILED: %s\n", err.msg);
+    return false;
+  }
+  std::mt19937_64 g(13);
+  make_full(&fw, d, n, active, g);
+  std::printf(
+      "full stack: pbit_hal_open + pbit_fw_layer_step (accel %s, %ux%u, %zu of %u inputs set, "
+      "K=%u copies, T=%u samples, device smtj-fast; input, FORWARD, sample, UPDATE; 1 core; "
+      "fastest repetition)\n",
+      accel, d, n, active.size(), d, fw.layer.copies, fw.layer.samples);
+  FullFigure rtl, sc, model;
+  FullJob job{&fw, 0.5, FullFigure{}};
+  if (want("rtl")) rtl = run_full("rtl", fw, 0.5);
+  if (want("systemc")) sc = run_full("systemc", fw, 0.5);
+  if (want("thread") && pbit_hal_systemc_run(full_job, &job, &err) != 0) job.f.why = err.msg;
+  if (want("model")) model = run_full("model", fw, 0.3);
+  full_row("rtl", rtl, rtl);
+  full_row("systemc", sc, rtl);
+  full_row("systemc thread", job.f, rtl);
+  full_row("model", model, rtl);
+  const FullFigure *all[] = {&rtl, &sc, &job.f, &model};
+  bool same = true;
+  for (const FullFigure *f : all)
+    same = same && f->ok && f->steady && f->cycles == rtl.cycles && f->counts == rtl.counts &&
+           f->w == rtl.w;
+  std::printf(
+      "  full stack: systemc/rtl %.3g, systemc thread/rtl %.3g, model/rtl %.3g; cycles, counts "
+      "and weights %s\n",
+      sc.ok && rtl.ok ? sc.cps() / rtl.cps() : 0.0,
+      job.f.ok && rtl.ok ? job.f.cps() / rtl.cps() : 0.0,
+      model.ok && rtl.ok ? model.cps() / rtl.cps() : 0.0, same ? "equal" : "DIFFER");
+  return same;
+}
+
 }  // namespace
 
 int main(int argc, char **argv) {
   const char *accel = argc > 1 ? argv[1] : "small";
-  // Optional: only one backend (rtl, systemc, thread, model), for profiling.
+  // Optional: only one backend (rtl, systemc, thread, model) in both blocks, for profiling.
   std::string only = argc > 2 ? argv[2] : "";
   auto want = [&only](const char *b) { return only.empty() || only == b; };
   pbit_dp_params_t p;
@@ -199,5 +393,6 @@ int main(int argc, char **argv) {
       sc.ok && rtl.ok ? sc.cps() / rtl.cps() : 0.0,
       job.f.ok && rtl.ok ? job.f.cps() / rtl.cps() : 0.0,
       model.ok && rtl.ok ? model.cps() / rtl.cps() : 0.0, same ? "equal" : "DIFFER");
-  return same ? 0 : 1;
+  bool full_same = full_stack(accel, p, wl.d, wl.n, wl.idx, only);
+  return same && full_same ? 0 : 1;
 }

@@ -41,3 +41,18 @@ BENCH_TARGETS += $(BUILD)/bin/cosim_bench
 bench: bench-cosim
 bench-cosim: $(BUILD)/bin/cosim_bench
 	flock $(BUILD)/.bench.lock $(BUILD)/bin/cosim_bench small
+
+# Where a systemc clock goes: SystemC kernel alone, the --sc datapath on top,
+# the --cc datapath (bench/sc_floor_bench.cc): the bound on systemc/rtl.
+SC_FLOOR_OBJS := $(call sc-model,small) $(call rtl-model,small)
+$(call obj-of,bench/sc_floor_bench.cc): CPPFLAGS += $(SC_VL_CPPFLAGS) -isystem $(BUILD)/rtl_sc/small/gen \
+  -isystem $(BUILD)/rtl/small/gen
+$(call obj-of,bench/sc_floor_bench.cc): $(SC_FLOOR_OBJS)
+$(BUILD)/bin/sc_floor_bench: $(call obj-of,bench/sc_floor_bench.cc) $(SC_FLOOR_OBJS) $(VERILATED_LIB)
+	@mkdir -p $(@D)
+	$(CXX) $(CXXFLAGS) $^ -o $@ $(LDLIBS) $(VL_LDLIBS) $(SC_LDLIBS)
+BENCH_TARGETS += $(BUILD)/bin/sc_floor_bench
+.PHONY: bench-sc-floor
+bench: bench-sc-floor
+bench-sc-floor: $(BUILD)/bin/sc_floor_bench
+	flock $(BUILD)/.bench.lock $(BUILD)/bin/sc_floor_bench

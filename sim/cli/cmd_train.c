@@ -17,8 +17,13 @@
 #include "energy/ledger.h"
 #include "ff/ff.h"
 #include "hal_sim.h"
+#include "hal_systemc.h"
 #include "rng.h"
 #include "train_checkpoint.h"
+
+/* Weak: a program without the SystemC builds (the sanitizer pbitsim) still
+ * links; pbit_hal_open then reports that it has no systemc backend. */
+#pragma weak pbit_hal_systemc_run
 
 static const char kUsage[] =
     "usage: pbitsim train --config <run.yaml> [--backend model|rtl|systemc] [--out <dir>]\n"
@@ -496,47 +501,34 @@ static char *slurp(const char *path) {
 
 /* ---- the command */
 
-int pbit_cli_train(int argc, char **argv) {
-  if (pbit_cli_help(argc, argv, kUsage)) return PBIT_EXIT_OK;
-  opts_t o;
-  int ex = parse(argc, argv, &o);
-  if (ex != PBIT_EXIT_OK) return ex;
+/* What train_job needs from pbit_cli_train (read only). */
+typedef struct {
+  const opts_t *o;
+  const pbit_run_config_t *run;
+  const pbit_dp_params_t *accel;
+  const pbit_device_t *dev;
+  const pbit_energy_tech_t *tech;
+  const pbit_dataset_t *train, *test;
+  const char *path;
+  int sc_thread; /* runs inside pbit_hal_systemc_run */
+} train_job_t;
+
+/* Everything that drives the accelerator: open the HAL, train, evaluate,
+ * price, write the outputs. Returns the exit code (errors reported). On the
+ * systemc backend it runs as an SC_THREAD, the firmware as the bus master
+ * of the SystemC top (pbit_hal_systemc_run). */
+static int train_job(void *arg) {
+  const train_job_t *j = arg;
+  const opts_t o = *j->o;
+  pbit_run_config_t run = *j->run;
+  const pbit_dp_params_t accel = *j->accel;
+  const pbit_device_t dev = *j->dev;
+  const pbit_energy_tech_t tech = *j->tech;
+  const pbit_dataset_t train = *j->train, test = *j->test;
+  const char *path = j->path;
   pbit_error_t err;
   pbit_error_clear(&err);
-
-  char path[1024], apath[1024], dpath[1024], tpath[1024];
-  pbit_run_config_t run;
-  pbit_run_config_default(&run);
-  if (pbit_cli_resolve_config(".", o.config, path, sizeof path, &err) != PBIT_OK ||
-      pbit_config_load_run(path, &run, &err) != PBIT_OK)
-    return pbit_cli_report(&err);
-  if (o.backend) snprintf(run.backend, sizeof run.backend, "%s", o.backend);
-  if (o.epochs >= 0) run.epochs = (int)o.epochs;
-  if (o.train_limit >= 0) run.train_limit = (int)o.train_limit;
-  if (o.test_limit >= 0) run.test_limit = (int)o.test_limit;
-
-  pbit_dp_params_t accel;
-  pbit_device_t dev;
-  pbit_device_ideal(&dev);
-  pbit_energy_tech_t tech;
-  if (pbit_cli_resolve_config("accel", run.accel, apath, sizeof apath, &err) != PBIT_OK ||
-      pbit_config_load_accel(apath, &accel, &err) != PBIT_OK ||
-      pbit_cli_resolve_config("devices", run.device, dpath, sizeof dpath, &err) != PBIT_OK ||
-      pbit_config_load_device(dpath, &dev, &err) != PBIT_OK ||
-      pbit_cli_resolve_config("tech", run.tech, tpath, sizeof tpath, &err) != PBIT_OK ||
-      pbit_config_load_tech(tpath, &tech, &err) != PBIT_OK)
-    return pbit_cli_report(&err);
-
-  pbit_dataset_t train, test;
-  memset(&train, 0, sizeof train);
-  memset(&test, 0, sizeof test);
-  if (pbit_dataset_load_named(run.dataset, PBIT_SPLIT_TRAIN, NULL, &train, &err) != PBIT_OK ||
-      pbit_dataset_load_named(run.dataset, PBIT_SPLIT_TEST, NULL, &test, &err) != PBIT_OK) {
-    pbit_dataset_free(&train);
-    return pbit_cli_report(&err);
-  }
-  int rc = PBIT_OK;
-  ex = PBIT_EXIT_OK;
+  int rc = PBIT_OK, ex = PBIT_EXIT_OK;
   pbit_hal_t *hal = NULL;
   pbit_bsff_t *b = NULL;
   pbit_ckpt_curve_row_t *curve = NULL;
@@ -746,17 +738,70 @@ int pbit_cli_train(int argc, char **argv) {
   printf("energy per infer.  %.1f nJ\n", e.per_inference_pj / 1000);
   printf("train time         %.1f s (%.0f examples/s)\n", train_s,
          train_s > 0 ? (double)tc.examples / train_s : 0.0);
+  if (j->sc_thread) printf("firmware           an SC_THREAD, bus master of the SystemC top\n");
   printf("outputs            %s/{summary.json,curve.csv,%senergy.csv,checkpoint.bin}\n", outdir,
          pm ? "" : "curve.png,");
 out:
   if (rc != PBIT_OK) ex = pbit_cli_report(&err);
   pbit_bsff_destroy(b);
   pbit_hal_close(hal);
-  pbit_dataset_free(&train);
-  pbit_dataset_free(&test);
   free(curve);
   free(order);
   free(config_text);
   free(res.curve);
+  return ex;
+}
+
+int pbit_cli_train(int argc, char **argv) {
+  if (pbit_cli_help(argc, argv, kUsage)) return PBIT_EXIT_OK;
+  opts_t o;
+  int ex = parse(argc, argv, &o);
+  if (ex != PBIT_EXIT_OK) return ex;
+  pbit_error_t err;
+  pbit_error_clear(&err);
+
+  char path[1024], apath[1024], dpath[1024], tpath[1024];
+  pbit_run_config_t run;
+  pbit_run_config_default(&run);
+  if (pbit_cli_resolve_config(".", o.config, path, sizeof path, &err) != PBIT_OK ||
+      pbit_config_load_run(path, &run, &err) != PBIT_OK)
+    return pbit_cli_report(&err);
+  if (o.backend) snprintf(run.backend, sizeof run.backend, "%s", o.backend);
+  if (o.epochs >= 0) run.epochs = (int)o.epochs;
+  if (o.train_limit >= 0) run.train_limit = (int)o.train_limit;
+  if (o.test_limit >= 0) run.test_limit = (int)o.test_limit;
+
+  pbit_dp_params_t accel;
+  pbit_device_t dev;
+  pbit_device_ideal(&dev);
+  pbit_energy_tech_t tech;
+  if (pbit_cli_resolve_config("accel", run.accel, apath, sizeof apath, &err) != PBIT_OK ||
+      pbit_config_load_accel(apath, &accel, &err) != PBIT_OK ||
+      pbit_cli_resolve_config("devices", run.device, dpath, sizeof dpath, &err) != PBIT_OK ||
+      pbit_config_load_device(dpath, &dev, &err) != PBIT_OK ||
+      pbit_cli_resolve_config("tech", run.tech, tpath, sizeof tpath, &err) != PBIT_OK ||
+      pbit_config_load_tech(tpath, &tech, &err) != PBIT_OK)
+    return pbit_cli_report(&err);
+
+  pbit_dataset_t train, test;
+  memset(&train, 0, sizeof train);
+  memset(&test, 0, sizeof test);
+  if (pbit_dataset_load_named(run.dataset, PBIT_SPLIT_TRAIN, NULL, &train, &err) != PBIT_OK ||
+      pbit_dataset_load_named(run.dataset, PBIT_SPLIT_TEST, NULL, &test, &err) != PBIT_OK) {
+    pbit_dataset_free(&train);
+    return pbit_cli_report(&err);
+  }
+  train_job_t job = {
+      &o,    &run,  &accel,
+      &dev,  &tech, &train,
+      &test, path,  strcmp(run.backend, "systemc") == 0 && pbit_hal_systemc_run != NULL};
+  if (job.sc_thread) {
+    ex = pbit_hal_systemc_run(train_job, &job, &err);
+    if (err.status != PBIT_OK) ex = pbit_cli_report(&err);
+  } else {
+    ex = train_job(&job);
+  }
+  pbit_dataset_free(&train);
+  pbit_dataset_free(&test);
   return ex;
 }

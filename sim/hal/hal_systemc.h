@@ -12,13 +12,15 @@
  * results and cycle counts. Only the slot being driven is clocked: an idle
  * slot's clock stops, so its state, counters and now() stand still.
  *
+ * The p-bit array of each slot is an sc_module on the datapath's DAC port;
+ * it hands every chunk, in its cycle, to the HAL core (set_dac_sink).
+ *
  * Limits: one elaboration per process (SystemC), so a slot is reused by
- * later opens: reset clears its registers, counters and FIFO, but not the
- * SRAM contents (weights, bias, input windows) left by the previous open.
- * At most PBIT_HAL_SYSTEMC_SLOTS open handles (tiles) per build. The clock
- * of the accel config must equal the clock_ns the build was made with
- * (configs/accel/<name>.yaml). All slots share SystemC time. Waveforms:
- * VCD only (trace member of the backend). */
+ * later opens; it starts as a fresh model (SRAMs zeroed, then reset). At
+ * most PBIT_HAL_SYSTEMC_SLOTS open handles (tiles) per build. The clock of
+ * the accel config must equal the clock_ns the build was made with
+ * (configs/accel/<name>.yaml). All slots share SystemC time. Waveforms: VCD
+ * (SC_TRACE_ACCELS builds) or FST (SC_FST_ACCELS builds). */
 #ifndef PBIT_HAL_SYSTEMC_H
 #define PBIT_HAL_SYSTEMC_H
 

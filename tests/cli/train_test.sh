@@ -73,6 +73,8 @@ EOF
 for be in model rtl systemc; do
   expect 0 "train $be" -- train --config "$CFG" --backend "$be" --out "$TMP/$be" --quiet
 done
+# On systemc the firmware runs as an SC_THREAD of the SystemC top.
+grep -q "SC_THREAD" "$TMP/out" && ok || bad "systemc: the firmware did not run as an SC_THREAD"
 # The model's checkpoint also holds the simulator state, which the
 # Verilator backends cannot save: without it, the files are identical.
 ckpt strip-sim "$TMP/model/checkpoint.bin" "$TMP/model-nosim.bin"

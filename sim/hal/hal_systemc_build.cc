@@ -3,8 +3,6 @@
 // include path of its Verilator --sc output (Vdp_sc_<id>.h). With
 // -DPBIT_SC_TRACE=1 the build was verilated with --trace (VCD), with 2 with
 // --trace-fst (FST).
-#include <cstring>
-
 #include "hal_systemc_impl.hh"
 
 #if PBIT_SC_TRACE == 1
@@ -20,7 +18,6 @@
 
 #define PBIT_SC_VTOP PBIT_CAT(Vdp_sc_, PBIT_SC_NAME)
 #include PBIT_STR(PBIT_SC_VTOP.h)
-#include PBIT_STR(PBIT_CAT(PBIT_SC_VTOP, ___024root.h))
 
 namespace pbitsc {
 namespace {
@@ -33,24 +30,10 @@ using TraceT = VerilatedFstSc;
 #else
 using TraceT = void;
 #endif
-
-// The SRAM arrays of the design (public in these builds: rtl/sc_public.vlt).
-template <class T>
-void zero(T &mem) {
-  std::memset(static_cast<void *>(&mem), 0, sizeof mem);
-}
-void clear_srams(PBIT_SC_VTOP &top) {
-  auto *r = top.rootp;
-  zero(r->pbit_dp_top__DOT__u_wmem__DOT__mem);
-  zero(r->pbit_dp_top__DOT__u_bmem__DOT__mem);
-  zero(r->pbit_dp_top__DOT__u_dmem__DOT__mem);
-  zero(r->pbit_dp_top__DOT__u_amem__DOT__mem);
-  zero(r->pbit_dp_top__DOT__u_vmem__DOT__mem);
-}
 }  // namespace
 Dut *PBIT_CAT(sc_create_, PBIT_SC_NAME)(double clock_ns, int slot) {
   std::string nm = std::string(PBIT_STR(PBIT_CAT(dut_, PBIT_SC_NAME))) + "_" + std::to_string(slot);
   return new DutImpl<PBIT_SC_VTOP, std::decay_t<CodesT>, TraceT>(nm.c_str(), PBIT_STR(PBIT_SC_NAME),
-                                                                 clock_ns, clear_srams);
+                                                                 clock_ns);
 }
 }  // namespace pbitsc

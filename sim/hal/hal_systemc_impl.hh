@@ -7,14 +7,17 @@
 
 #include <systemc.h>
 
-#include <cstdint>
 #include <cstddef>
+#include <cstdint>
+#include <cstring>
 #include <memory>
 #include <string>
 #include <type_traits>
 #include <vector>
 
 #include "hal_backend.h"
+#include "verilated.h"
+#include "verilated_syms.h"
 
 namespace pbitsc {
 
@@ -291,13 +294,12 @@ class Dut : public sc_core::sc_module {
 using Factory = Dut *(*)(double clock_ns, int slot);
 
 // The verilated top V in a slot; CodesT is the type of dac_codes_o, Tfp the
-// Verilator SystemC trace class of the build (void: built without --trace);
-// clear zeroes the SRAMs of a V.
+// Verilator SystemC trace class of the build (void: built without --trace).
 template <class V, class CodesT, class Tfp>
 class DutImpl final : public Dut {
  public:
-  DutImpl(sc_core::sc_module_name nm, const char *build, double clock_ns, void (*clear)(V &))
-      : Dut(nm, build, clock_ns), top_("dut"), pbits_("pbits", &pos_), clear_(clear) {
+  DutImpl(sc_core::sc_module_name nm, const char *build, double clock_ns)
+      : Dut(nm, build, clock_ns), top_("dut"), pbits_("pbits", &pos_) {
     top_.clk_i(clk_);
     top_.rst_ni(rst_ni_);
     top_.addr_i(addr_i_);
@@ -318,7 +320,20 @@ class DutImpl final : public Dut {
   }
 
   PbitArray &pbits() override { return pbits_; }
-  void clear_srams() override { clear_(top_); }
+  // Every variable the control file made public (rtl/sc_public.vlt: the
+  // SRAM arrays) in this model's scopes, found by name through Verilator's
+  // scope table, so any RTL works whose memories the file lists.
+  void clear_srams() override {
+    const std::string prefix = std::string(top_.hierName()) + ".";
+    const VerilatedScopeNameMap *scopes = top_.contextp()->scopeNameMap();
+    if (scopes == nullptr) return;
+    for (const auto &sc : *scopes) {
+      if (std::strncmp(sc.first, prefix.c_str(), prefix.size()) != 0 || !sc.second->varsp())
+        continue;
+      for (auto &v : *sc.second->varsp())
+        if (v.second.isPublicRW()) std::memset(v.second.datap(), 0, v.second.totalSize());
+    }
+  }
 
   std::string trace_open(const char *path) override {
     if constexpr (std::is_void<Tfp>::value) {
@@ -355,7 +370,6 @@ class DutImpl final : public Dut {
   Sig<CodesT> dac_codes_o_;
   V top_;
   PbitArrayImpl<CodesT> pbits_;
-  void (*clear_)(V &);
   std::unique_ptr<std::conditional_t<std::is_void<Tfp>::value, int, Tfp>> tfp_;
 };
 

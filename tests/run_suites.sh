@@ -58,6 +58,7 @@ ASAN_OPTIONS=detect_leaks=1 \
 script "pbitsim command line" bash tests/cli/pbitsim_test.sh "$build/bin/pbitsim"
 gtest "RTL tests (verilated datapath: blocks, CSRs, lockstep with the C model, co-simulation with the p-bits)" "$build/bin/rtl_tests"
 script "pbitsim datapath, model and RTL backends" bash tests/cli/datapath_test.sh "$build/bin/pbitsim"
+script "a SystemC top of one's own: sc_main, the firmware as its SC_THREAD, against model" "$build/bin/pbit_sc_top"
 script "pbitsim train: BSFF on model, rtl and systemc" bash tests/cli/train_test.sh "$build/bin/pbitsim"
 script "pbitsim sweep: points, shards, merge, resume" bash tests/cli/sweep_test.sh "$build/bin/pbitsim"
 script "set-up and data converter" bash tests/cli/setup_test.sh "$build/bin/mnist_json2idx"

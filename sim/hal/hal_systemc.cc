@@ -391,6 +391,17 @@ double pbit_hal_systemc_time_ns(void) {
   return sc_core::sc_time_stamp() / sc_core::sc_time(1, sc_core::SC_NS);
 }
 
+int pbit_hal_systemc_elaborate(pbit_error_t *err) {
+  pbit_error_clear(err);
+  try {
+    (void)pbitsc::sim();
+  } catch (const std::exception &e) {
+    return pbit_error_set(err, PBIT_ERR_RUNTIME, nullptr, 0, 0,
+                          "SystemC: cannot elaborate the datapath builds: %s", e.what());
+  }
+  return PBIT_OK;
+}
+
 int pbit_hal_systemc_run(int (*fn)(void *), void *arg, pbit_error_t *err) {
   using namespace pbitsc;
   pbit_error_clear(err);

@@ -44,6 +44,15 @@ size_t pbit_hal_systemc_slots(void);
 /* SystemC time of the simulation, in ns. */
 double pbit_hal_systemc_time_ns(void);
 
+/* For a program with its own sc_main whose modules run firmware in their
+ * own SC_THREADs: creates the backend's slots in the current elaboration.
+ * Call it before the first sc_start (the backend cannot add modules once
+ * the simulation runs); afterwards pbit_hal_open works from those threads
+ * (each access waits on the slot's clock). Idempotent; PBIT_ERR_RUNTIME if
+ * SystemC refuses (e.g. after sc_start). sim/tools/sc_top.cc shows the
+ * whole pattern. */
+int pbit_hal_systemc_elaborate(pbit_error_t *err);
+
 /* Runs fn(arg) as an SC_THREAD of the elaborated top (the firmware as a bus
  * master) and returns when it returns: sc_start runs until then. Inside
  * fn, every systemc backend access waits on the clock instead of calling

@@ -66,3 +66,13 @@ $(SIM_HAL_SC_OBJ): sim/hal/hal_systemc.cc sim/hal/hal_systemc.h sim/hal/hal_syst
 	  '-DPBIT_SC_BUILDS=$(sc-list)' -c $< -o $@
 
 SIM_HAL_SC_LIBS := $(SIM_HAL_SC_OBJ) $(foreach i,$(SC_IDS),$(call sc-build,$(i)) $(call sc-model,$(i)))
+
+# pbit_sc_top (sim/tools/sc_top.cc): an sc_main top of one's own around this
+# backend, the firmware as its SC_THREAD; checks itself against `model`
+# (make test runs it; docs/cosim.md, "A SystemC top of your own").
+$(call obj-of,sim/tools/sc_top.cc): CPPFLAGS += -Ifirmware -Isim/hal $(SC_VL_CPPFLAGS)
+$(BUILD)/bin/pbit_sc_top: $(call obj-of,sim/tools/sc_top.cc) $(SIM_HAL_SC_LIBS) $(SIM_HAL_LIB) \
+  $(SIM_DP_LIB) $(SIM_CONFIG_LIB) $(PBIT_MODEL_LIB) $(VERILATED_LIB)
+	@mkdir -p $(@D)
+	$(CXX) $(CXXFLAGS) $^ -o $@ $(LDLIBS) $(VL_LDLIBS) $(SC_LDLIBS)
+TEST_TARGETS += $(BUILD)/bin/pbit_sc_top

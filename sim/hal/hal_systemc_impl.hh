@@ -93,9 +93,8 @@ class PbitArray : public sc_core::sc_module {
     }
     chunks_++;
     last_ = *pos_;
-    if (sink_ != nullptr &&
-        sink_(user_, *pos_ - c0_, dac_chunk_i.read(), lane_codes_.data(),
-              static_cast<uint32_t>(lanes_)) != 0)
+    if (sink_ != nullptr && sink_(user_, *pos_ - c0_, dac_chunk_i.read(), lane_codes_.data(),
+                                  static_cast<uint32_t>(lanes_)) != 0)
       sink_ = nullptr;
   }
 

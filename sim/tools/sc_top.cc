@@ -189,9 +189,9 @@ int sc_main(int argc, char **argv) {
   check(!sc.counts.empty() && sc.counts == m.counts,
         "p-bit counts of all " + std::to_string(steps) + " steps equal on systemc and model");
   check(sc.w == m.w, "weights after the updates equal on systemc and model");
-  check(sc.clocks == m.clocks && sc.clocks > 0,
-        "clock: " + std::to_string(sc.clocks) + " cycles on systemc, " +
-            std::to_string(m.clocks) + " on model");
+  check(sc.clocks == m.clocks && sc.clocks > 0, "clock: " + std::to_string(sc.clocks) +
+                                                    " cycles on systemc, " +
+                                                    std::to_string(m.clocks) + " on model");
   // SystemC time covers the thread's clocks: its own, plus the open (reset
   // and parameter reads, before the HAL's time starts).
   double ns = fw.ns_end() - fw.ns_start();

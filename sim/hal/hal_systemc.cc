@@ -166,7 +166,6 @@ struct Ctx {
   uint64_t c0, chunks_taken;
   bool tracing;
   pbit_dp_params_t p;
-  bool sinked;  // chunks go to the HAL core's sink (set_dac_sink)
 };
 
 int bus_write(void *vctx, uint32_t addr, uint32_t data) {
@@ -205,7 +204,7 @@ bool reset(Dut *d) {
 // not match p.
 bool probe(size_t k, const pbit_dp_params_t *p) {
   Dut *d = sim().slots[k].dut;
-  Ctx c{k, d, 0, 0, false, *p, false};
+  Ctx c{k, d, 0, 0, false, *p};
   if (!reset(d)) return false;
   pbit_dp_bus_t b = {&c, bus_write, bus_read, bus_wait};
   pbit_error_t e;
@@ -241,7 +240,7 @@ int open_slot(const pbit_dp_params_t *p, int traced, Ctx *out, pbit_error_t *err
       return pbit_error_set(err, PBIT_ERR_CONFIG, nullptr, 0, 0,
                             "SystemC build '%s' has clock_ns %g, asked for %g", kBuilds[b].name,
                             kBuilds[b].clock_ns, p->clock_ns);
-    Ctx c{k, s.slots[k].dut, 0, 0, false, *p, false};
+    Ctx c{k, s.slots[k].dut, 0, 0, false, *p};
     Dut *d = c.d;
     // A reused slot starts as a fresh model does: SRAMs zeroed, then reset.
     d->clear_srams();
@@ -272,7 +271,7 @@ int open_slot(const pbit_dp_params_t *p, int traced, Ctx *out, pbit_error_t *err
 int sc_create(const pbit_dp_params_t *p, void **out, pbit_error_t *err) {
   if (p == nullptr || out == nullptr)
     return pbit_error_set(err, PBIT_ERR_ARG, nullptr, 0, 0, "NULL argument");
-  std::unique_ptr<Ctx> c(new Ctx{0, nullptr, 0, 0, false, *p, false});
+  std::unique_ptr<Ctx> c(new Ctx{0, nullptr, 0, 0, false, *p});
   int rc = open_slot(p, 0, c.get(), err);
   if (rc != PBIT_OK) return rc;
   c->p = *p;
@@ -316,7 +315,7 @@ uint64_t sc_take_dac(void *vctx, uint64_t *last_cycle, int32_t *codes, size_t n)
   uint64_t k = total - c->chunks_taken;
   c->chunks_taken = total;
   *last_cycle = pb.last_cycle() - c->c0;
-  if (k > 0 && !c->sinked) {
+  if (k > 0) {  // (unused by the HAL core when it attached a sink)
     const std::vector<int32_t> &dac = pb.codes();
     for (size_t j = 0; j < n; j++) codes[j] = j < dac.size() ? dac[j] : 0;
   }
@@ -326,7 +325,6 @@ uint64_t sc_take_dac(void *vctx, uint64_t *last_cycle, int32_t *codes, size_t n)
 void sc_set_dac_sink(void *vctx, pbit_hal_dac_sink_fn fn, void *user) {
   Ctx *c = static_cast<Ctx *>(vctx);
   c->d->pbits().attach(fn, user, c->c0);
-  c->sinked = fn != nullptr;
 }
 
 int sc_trace(void *vctx, const char *path, uint32_t tile, pbit_error_t *err) {
@@ -346,7 +344,7 @@ int sc_trace(void *vctx, const char *path, uint32_t tile, pbit_error_t *err) {
   if (kBuilds[sim().slots[c->slot].build].traced != want) {
     // Right after create (nothing driven yet): move to a slot of the build
     // traced in that format, in the same state (reset, parameter reads).
-    Ctx t{0, nullptr, 0, 0, false, c->p, false};
+    Ctx t{0, nullptr, 0, 0, false, c->p};
     int rc = open_slot(&c->p, want, &t, err);
     if (rc != PBIT_OK) return rc;
     c->d->deactivate();

@@ -17,6 +17,9 @@ enum { RNG_INIT = 1, RNG_BIN = 2, RNG_NEG = 3, RNG_ROUND = 4, RNG_READOUT = 5 };
 
 typedef struct {
   uint32_t feat, n_in, n_out, kin; /* kin: copy vectors per presentation */
+  uint32_t dac_shift;              /* the tile's: config dac_shift (+ log2 P on layer 1) */
+  double dscale;                   /* delta scale: 1 / P on layer 1 (beta is beta / P there) */
+  int label_every;                 /* 1: label lines with every vector (layer 1, P > 1) */
   int32_t offsets[64];
   uint8_t *win;    /* the tile's INPUT window as last written [n_in] */
   int win_valid;   /* 0: unknown (write all) */
@@ -38,7 +41,7 @@ struct pbit_bsff {
   double input_lsb;
   uint64_t key[8];
   uint64_t steps;
-  uint8_t *x0;                 /* binarised image [inputs] */
+  uint8_t *x0;                 /* binarised image: P planes [P x inputs] */
   uint32_t cur;                /* selected tile */
   int train;                   /* current counter group */
   pbit_bsff_counters_t cnt[2]; /* [0] inference, [1] training */
@@ -67,6 +70,7 @@ void pbit_bsff_config_default(pbit_bsff_config_t *c) {
   c->samples = 1;
   c->binarize = PBIT_BSFF_BIN_THRESHOLD;
   c->pixel_threshold = 0.5;
+  c->pixel_samples = 1;
   c->loss = PBIT_BSFF_LOSS_PAIRED;
   c->alpha = 4.0;
   c->theta = 1.0;
@@ -100,6 +104,9 @@ int pbit_bsff_config_check(const pbit_bsff_config_t *c, pbit_error_t *err) {
   if (c->samples < 1 || c->samples > 4096) return bad(err, "samples (T) in 1..4096");
   if (!(c->pixel_threshold >= 0 && c->pixel_threshold <= 1))
     return bad(err, "pixel_threshold in [0, 1]");
+  if (c->pixel_samples < 1 || c->pixel_samples > 64 ||
+      (c->pixel_samples & (c->pixel_samples - 1)) != 0)
+    return bad(err, "pixel_samples (P) must be a power of two in 1..64");
   if (!(c->alpha > 0) || !isfinite(c->alpha) || !isfinite(c->theta)) return bad(err, "alpha > 0");
   if (!(c->hard_temp > 0)) return bad(err, "hard_temp > 0");
   if (c->score_from_layer >= c->layers) return bad(err, "score_from_layer < layers");
@@ -232,12 +239,13 @@ static int sync_window(pbit_bsff_t *b, layer_t *y) {
 }
 
 /* Builds copy vector k of a presentation: x_k (feat bytes) then the label
- * lines (copy 0 only; label < 0: neutral, none active). */
+ * lines (copy 0 only, or every vector on a label_every layer; label < 0:
+ * neutral, none active). */
 static void build_want(const pbit_bsff_t *b, layer_t *y, const uint8_t *xk, uint32_t k, int label) {
   memcpy(y->want, xk, y->feat);
   uint8_t *lab = y->want + y->feat;
   memset(lab, 0, y->n_in - y->feat);
-  if (k == 0 && label >= 0) memset(lab + (size_t)label * b->c.label_repeat, 1, b->c.label_repeat);
+  if ((k == 0 || y->label_every) && label >= 0) memset(lab + (size_t)label * b->c.label_repeat, 1, b->c.label_repeat);
 }
 
 /* Runs the presentation x (kin copy vectors of feat bytes) with `label`
@@ -322,17 +330,25 @@ static int forward(pbit_bsff_t *b, uint32_t l, const uint8_t *x, int label, int 
   return PBIT_OK;
 }
 
-/* Binarised image of one example into b->x0. */
+/* Binarised image of one example into b->x0: P binary planes. Threshold:
+ * plane p is pixel/255 > pixel_threshold when P = 1, and a thermometer code
+ * pixel/255 > (p + 1/2) / P otherwise; stochastic: P independent draws with
+ * probability pixel/256. Layer 1 adds weight row i once per plane where
+ * pixel i is on. */
 static void binarize(pbit_bsff_t *b, const uint8_t *px, uint64_t id) {
   const pbit_bsff_config_t *c = &b->c;
+  uint32_t P = c->pixel_samples, n = c->inputs;
   if (c->binarize == PBIT_BSFF_BIN_THRESHOLD) {
-    double th = c->pixel_threshold * 255.0;
-    for (uint32_t i = 0; i < c->inputs; i++) b->x0[i] = (double)px[i] > th;
+    for (uint32_t p = 0; p < P; p++) {
+      double th = P == 1 ? c->pixel_threshold * 255.0 : ((double)p + 0.5) / P * 255.0;
+      for (uint32_t i = 0; i < n; i++) b->x0[(size_t)p * n + i] = (double)px[i] > th;
+    }
   } else {
     uint64_t ck = pbit_rng_counter_key(b->key[RNG_BIN], id);
-    for (uint32_t i = 0; i < c->inputs; i++)
-      b->x0[i] = (uint8_t)((pbit_rng_u32_ck(ck, i) >> 24) < px[i]);
-    b->cnt[b->train].ops[PBIT_BSFF_PH_FORWARD].rng += c->inputs;
+    for (uint32_t p = 0; p < P; p++)
+      for (uint32_t i = 0; i < n; i++)
+        b->x0[(size_t)p * n + i] = (uint8_t)((pbit_rng_u32_ck(ck, p * n + i) >> 24) < px[i]);
+    b->cnt[b->train].ops[PBIT_BSFF_PH_FORWARD].rng += (uint64_t)P * n;
   }
 }
 
@@ -368,7 +384,8 @@ static void make_delta(pbit_bsff_t *b, uint32_t l, double dldg, const double *s,
                        uint32_t which) {
   const pbit_bsff_config_t *c = &b->c;
   layer_t *y = &b->L[l];
-  double scale = -lr_now(b) * dldg * c->beta / y->n_out * ldexp(1.0, (int)c->frac_bits);
+  double scale =
+      -lr_now(b) * dldg * c->beta * y->dscale / y->n_out * ldexp(1.0, (int)c->frac_bits);
   uint64_t ck = pbit_rng_counter_key(b->key[RNG_ROUND], id * 64 + l * 2 + which);
   /* weight_bits of the build are not known here: clamp to 16-bit codes; the
    * datapath saturates the stored weight anyway. */
@@ -490,10 +507,13 @@ int pbit_bsff_create(pbit_hal_t *hal, const pbit_bsff_config_t *cfg, pbit_bsff_t
                             "bsff: layer %u is %u inputs x %u units, the accelerator holds %u x %u",
                             l + 1, n_in, cfg->units[l], info.max_inputs, info.max_units);
   }
-  if (cfg->dac_shift >= info.acc_bits)
+  uint32_t p_shift = 0;
+  while ((1u << p_shift) < cfg->pixel_samples) p_shift++;
+  if (cfg->dac_shift + p_shift >= info.acc_bits)
     return pbit_error_set(err, PBIT_ERR_CONFIG, NULL, 0, 0,
-                          "bsff: dac_shift %u must be below the accumulator width %u",
-                          cfg->dac_shift, info.acc_bits);
+                          "bsff: dac_shift %u (+ %u for P = %u pixel samples on layer 1) must be "
+                          "below the accumulator width %u",
+                          cfg->dac_shift, p_shift, cfg->pixel_samples, info.acc_bits);
   if (cfg->frac_bits + 1 >= info.weight_bits)
     return pbit_error_set(err, PBIT_ERR_CONFIG, NULL, 0, 0,
                           "bsff: frac_bits %u leaves no integer bits in %u-bit weights",
@@ -506,7 +526,7 @@ int pbit_bsff_create(pbit_hal_t *hal, const pbit_bsff_config_t *cfg, pbit_bsff_t
   b->input_lsb = pbit_bsff_input_lsb(cfg);
   b->train = 1;
   for (uint32_t s = 0; s < 8; s++) b->key[s] = pbit_rng_key(cfg->seed, 0x42534646u + s);
-  b->x0 = calloc(cfg->inputs, 1);
+  b->x0 = calloc((size_t)cfg->pixel_samples * cfg->inputs, 1);
   int ok = b->x0 != NULL;
   uint32_t K = cfg->copies;
   size_t F = 0;
@@ -515,7 +535,14 @@ int pbit_bsff_create(pbit_hal_t *hal, const pbit_bsff_config_t *cfg, pbit_bsff_t
     y->feat = l == 0 ? cfg->inputs : cfg->units[l - 1];
     y->n_in = pbit_bsff_layer_inputs(cfg, l);
     y->n_out = cfg->units[l];
-    y->kin = l == 0 ? 1 : K;
+    y->kin = l == 0 ? cfg->pixel_samples : K;
+    /* Layer 1 sees P planes: row i is added n_i in 0..P times and the label
+     * rows P times, so its DAC shift grows by log2 P and its z is
+     * beta * (sum_i (n_i / P) w_i + label row + b / P) + c_k; delta carries
+     * that beta / P (exact gradient). P = 1: as the other layers. */
+    y->dac_shift = cfg->dac_shift + (l == 0 ? p_shift : 0);
+    y->dscale = l == 0 ? 1.0 / cfg->pixel_samples : 1.0;
+    y->label_every = l == 0 && cfg->pixel_samples > 1;
     y->phase = -1;
     size_t np = (size_t)y->n_out * K;
     y->win = calloc(y->n_in, 1);
@@ -603,7 +630,7 @@ int pbit_bsff_write_layer(pbit_bsff_t *b, uint32_t l, const int32_t *w, const in
   layer_t *y = &b->L[l];
   int rc = select_tile(b, l);
   if (rc != PBIT_OK) return rc;
-  if (pbit_hal_set_geometry(b->hal, y->n_in, y->n_out, b->c.dac_shift) != PBIT_HAL_OK ||
+  if (pbit_hal_set_geometry(b->hal, y->n_in, y->n_out, y->dac_shift) != PBIT_HAL_OK ||
       pbit_hal_load_weights(b->hal, 0, y->n_in, y->n_out, w) != PBIT_HAL_OK ||
       pbit_hal_load_bias(b->hal, bias, y->n_out) != PBIT_HAL_OK ||
       pbit_hal_pbit_copies(b->hal, b->c.copies, y->offsets) != PBIT_HAL_OK)

@@ -88,6 +88,7 @@ typedef struct {
   uint32_t samples; /* T p-bit cycles per presentation */
   pbit_bsff_binarize_t binarize;
   double pixel_threshold; /* threshold binarisation: pixel/255 > threshold */
+  uint32_t pixel_samples; /* P: binary planes of the image, a power of two (1: one) */
   pbit_bsff_loss_t loss;
   double alpha, theta;
   int sign; /* 1: dL/dg replaced by its sign */

@@ -60,6 +60,7 @@ static const pbit_config_field_t kBsff[] = {
     BINT("samples", samples, 1, 4096),
     {.key = "binarize", .type = PBIT_CONFIG_ENUM, BS(binarize), .enum_names = kBinarize},
     BDBL("pixel_threshold", pixel_threshold, 0, 1),
+    BINT("pixel_samples", pixel_samples, 1, 64),
     {.key = "loss", .type = PBIT_CONFIG_ENUM, BS(loss), .enum_names = kLoss},
     BDBL_POS("alpha", alpha, 1e6),
     BDBL("theta", theta, -1e6, 1e6),
@@ -193,6 +194,10 @@ int pbit_config_bind_run(const pbit_config_doc_t *doc, const pbit_config_node_t 
       rc = pbit_config_fail(doc, ro ? pbit_config_map_value(ro, "from_layer") : map, err,
                             "from_layer %u: the network has %u layers", r.bsff.readout_from_layer,
                             r.bsff.layers);
+    else if ((r.bsff.pixel_samples & (r.bsff.pixel_samples - 1)) != 0)
+      rc = pbit_config_fail(doc, bs ? pbit_config_map_value(bs, "pixel_samples") : map, err,
+                            "%u is not a power of two (layer 1's DAC shift grows by log2 P)",
+                            r.bsff.pixel_samples);
     else if (r.bsff.predict == PBIT_BSFF_PREDICT_READOUT && !r.bsff.readout)
       rc = pbit_config_fail(doc, ro ? pbit_config_map_value(ro, "predict") : map, err,
                             "predict: readout needs enabled: true");

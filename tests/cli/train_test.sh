@@ -3,7 +3,8 @@
 # slice configs/cosim-small.yaml:
 #  - model, rtl and systemc give bit-identical weights (checkpoint.bin), the
 #    same energy ledger and the same summary.json apart from timing fields;
-#  - so do model and rtl on 200 examples of the default 784-500-500 network;
+#  - so do model and rtl on 200 examples of the default 784-500-500 network,
+#    and on the slice with P = 4 stochastic pixel planes;
 #  - summary.json has the contract's fields and its breakdown adds up;
 #  - --trace writes a VCD (rtl) and nothing is written without it;
 #  - checkpoints: an interrupted (--stop-after) and resumed run equals the
@@ -108,6 +109,19 @@ cmp -s "$TMP/d_model-nosim.bin" "$TMP/d_rtl/checkpoint.bin" && ok ||
   bad "default slice: rtl weights differ from model"
 cmp -s "$TMP/d_model/energy.csv" "$TMP/d_rtl/energy.csv" && ok ||
   bad "default slice: rtl energy ledger differs from model"
+
+# ---- P = 4 pixel planes (layer 1 presents 4 vectors with a larger DAC
+# shift than layer 2): still bit for bit
+sed 's/^    negatives: hard/    negatives: hard\n    binarize: stochastic\n    pixel_samples: 4/' \
+  "$CFG" >"$TMP/p4.yaml"
+grep -q "pixel_samples: 4" "$TMP/p4.yaml" && ok || bad "p4.yaml: the sed did not apply"
+for be in model rtl; do
+  expect 0 "pixel planes $be" -- train --config "$TMP/p4.yaml" --backend "$be" --out "$TMP/p4_$be" --quiet
+done
+ckpt strip-sim "$TMP/p4_model/checkpoint.bin" "$TMP/p4_model-nosim.bin"
+cmp -s "$TMP/p4_model-nosim.bin" "$TMP/p4_rtl/checkpoint.bin" && ok ||
+  bad "pixel planes: rtl weights differ from model"
+cmp -s "$TMP/p4_model-nosim.bin" "$TMP/model-nosim.bin" && bad "pixel planes: same weights as P = 1" || ok
 
 # ---- the contract's fields; the breakdown adds up to the total
 $PY - "$TMP/model/summary.json" <<'EOF' && ok || bad "summary.json fields"

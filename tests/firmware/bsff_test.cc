@@ -192,6 +192,62 @@ TEST(Bsff, WriteReadLayerRoundTripsAndCountersAddUp) {
   EXPECT_EQ(tc.pbits.samples, 20u * 2 * 2 * c.copies * (c.units[0] + c.units[1]));
 }
 
+// P pixel planes: layer 1 adds row i once per plane where pixel i is on, the
+// label rows P times, and shifts its DAC code by log2 P more. On a black and
+// white image every plane is the same, so layer 1's p-bits see exactly what
+// they see with one plane; grey levels make a difference; and the trainer
+// learns.
+TEST(Bsff, PixelPlanesKeepTheInputScale) {
+  Task bw(40, 11);
+  for (auto &v : bw.px) v = v > 127 ? 255 : 0;
+  Task grey(40, 12);
+  for (size_t i = 0; i < grey.px.size(); i++) grey.px[i] = static_cast<uint8_t>(40 + (i * 37) % 180);
+  std::vector<double> sc[2][2];  // [P = 1, 4][bw, grey]
+  for (int k = 0; k < 2; k++) {
+    pbit_bsff_config_t c = SmallConfig();
+    c.mode = PBIT_BSFF_REFERENCE;  // expectations: the scores are functions of the DAC codes
+    c.layers = 1;  // a deeper layer's input is a p-bit sample, and the clock differs with P
+    c.pixel_samples = k == 0 ? 1 : 4;  // threshold: one plane at 0.5, or 4 at 1/8, 3/8, ...
+    Rig r;
+    ASSERT_EQ(r.Open(c, "ideal"), PBIT_OK) << r.err.msg;
+    for (int t = 0; t < 2; t++) {
+      const Task &task = t == 0 ? bw : grey;
+      for (uint32_t e = 0; e < task.n; e++) {
+        double s[Task::kClasses];
+        uint32_t pred = 0;
+        ASSERT_EQ(pbit_bsff_predict(r.b, task.Image(e), e, PBIT_BSFF_PREDICT_GOODNESS, &pred, s,
+                                    &r.err),
+                  PBIT_OK)
+            << r.err.msg;
+        sc[k][t].insert(sc[k][t].end(), s, s + Task::kClasses);
+      }
+    }
+  }
+  EXPECT_EQ(sc[0][0], sc[1][0]);
+  EXPECT_NE(sc[0][1], sc[1][1]);
+
+  Task train(600, 13), test(400, 14);
+  pbit_bsff_config_t c = SmallConfig();
+  c.binarize = PBIT_BSFF_BIN_STOCHASTIC;
+  c.pixel_samples = 4;
+  Rig r;
+  ASSERT_EQ(r.Open(c, "smtj-fast"), PBIT_OK) << r.err.msg;
+  Train(r, train, 2);
+  EXPECT_GT(Accuracy(r, test, PBIT_BSFF_PREDICT_GOODNESS), 0.80);
+  pbit_bsff_counters_t tc{};
+  ASSERT_EQ(pbit_bsff_counters(r.b, 1, &tc, &r.err), PBIT_OK);
+  // 4 planes of 64 pixels drawn per example.
+  EXPECT_EQ(tc.ops[PBIT_BSFF_PH_FORWARD].rng, 1200u * (4 * Task::kPixels + 1));
+
+  for (uint32_t bad : {0u, 3u, 128u}) {
+    pbit_bsff_config_t cb = SmallConfig();
+    cb.pixel_samples = bad;
+    pbit_error_t err{};
+    EXPECT_NE(pbit_bsff_config_check(&cb, &err), PBIT_OK) << bad;
+    EXPECT_NE(std::strstr(err.msg, "pixel_samples"), nullptr) << err.msg;
+  }
+}
+
 TEST(Bsff, RefusesWhatTheAcceleratorCannotHold) {
   pbit_bsff_config_t c = SmallConfig();
   {

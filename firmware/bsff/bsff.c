@@ -291,40 +291,58 @@ static int forward(pbit_bsff_t *b, uint32_t l, const uint8_t *x, int label, int 
   if (ps->out != NULL)
     for (uint32_t j = 0; j < N; j++)
       for (uint32_t k = 0; k < K; k++) ps->out[(size_t)k * N + j] = y->states[(size_t)j * K + k];
+  int sq = c->goodness == PBIT_BSFF_GOOD_SQUARE;
   if (hw) {
+    /* Counts of every sample t: n_j(t) = sum_k h_jk(t). The derivative
+     * counts d_jk(t) = h_jk(t) & !h_jk(t+1), whose mean is s'(z_jk). For the
+     * square goodness, dE[n^2]/da = beta sum_k s'_k (1 + 2 (m - p_k)), and
+     * d_jk(t) (1 + 2 (n_j(t) - h_jk(t))) = d_jk(t) (2 n_j(t) - 1) estimates
+     * each term without bias (the copies are independent p-bits). */
     uint64_t ones = 0;
     for (uint32_t t = 0; t < T; t++) {
       const uint8_t *st = y->states + (size_t)t * np;
-      for (size_t i = 0; i < np; i++) ones += st[i];
+      for (uint32_t j = 0; j < N; j++) {
+        uint32_t n = 0;
+        for (uint32_t k = 0; k < K; k++) n += st[(size_t)j * K + k];
+        ones += sq ? n * n : n;
+      }
     }
     ops->int_add += (uint64_t)T * np;
-    ps->g = (double)ones / ((double)N * T);
+    if (sq) ops->int_mult += (uint64_t)T * N;
+    ps->g = (double)ones / ((double)N * T * (sq ? K : 1));
     if (ps->s != NULL) {
       for (uint32_t j = 0; j < N; j++) {
         uint32_t m = 0;
         for (uint32_t t = 0; t < T; t++) {
           const uint8_t *a = y->states + (size_t)t * np + (size_t)j * K;
           const uint8_t *bb = a + np;
-          for (uint32_t k = 0; k < K; k++) m += a[k] & (uint8_t)!bb[k];
+          uint32_t d = 0, n = 0;
+          for (uint32_t k = 0; k < K; k++) {
+            d += a[k] & (uint8_t)!bb[k];
+            n += a[k];
+          }
+          m += sq ? d * (2 * n - (d > 0)) : d;
         }
-        ps->s[j] = (double)m / T;
+        ps->s[j] = sq ? (double)m / ((double)T * K) : (double)m / T;
       }
       ops->int_add += (uint64_t)T * np;
+      if (sq) ops->int_mult += (uint64_t)T * N;
     }
   } else {
+    /* Expectations (pbit_bsff_unit_goodness). */
     if (pbit_hal_pbit_codes(b->hal, y->codes, N) != PBIT_HAL_OK) return hal_fail(b, "DAC codes");
     double sum = 0;
+    double p[64];
     for (uint32_t j = 0; j < N; j++) {
-      double sj = 0;
-      for (uint32_t k = 0; k < K; k++) {
-        double p = sigmoid(((double)y->codes[j] + (double)y->offsets[k]) * b->input_lsb);
-        sum += p;
-        sj += p * (1.0 - p);
-      }
+      for (uint32_t k = 0; k < K; k++)
+        p[k] = sigmoid(((double)y->codes[j] + (double)y->offsets[k]) * b->input_lsb);
+      double gj, sj;
+      pbit_bsff_unit_goodness(p, K, c->goodness, &gj, &sj);
+      sum += gj;
       if (ps->s != NULL) ps->s[j] = sj;
     }
     ops->nonlin += np;
-    ops->fp_op += 4 * np;
+    ops->fp_op += (sq ? 9 : 4) * np;
     ps->g = sum / N;
   }
   return PBIT_OK;
@@ -370,6 +388,26 @@ static int score_labels(pbit_bsff_t *b, int ph, double *scores) {
     b->cnt[b->train].ops[ph].int_add += c->layers;
   }
   return PBIT_OK;
+}
+
+void pbit_bsff_unit_goodness(const double *p, uint32_t K, pbit_bsff_goodness_t kind, double *g,
+                             double *ds) {
+  double m = 0, v = 0;
+  for (uint32_t k = 0; k < K; k++) {
+    m += p[k];
+    v += p[k] * (1.0 - p[k]);
+  }
+  if (kind != PBIT_BSFF_GOOD_SQUARE) {
+    *g = m;
+    *ds = v;
+    return;
+  }
+  /* E[n^2] = Var n + m^2 = sum_k p_k (1 - p_k) + m^2 (independent copies);
+   * its derivative in z: sum_k p_k (1 - p_k) (1 - 2 p_k + 2 m). */
+  double d = 0;
+  for (uint32_t k = 0; k < K; k++) d += p[k] * (1.0 - p[k]) * (1.0 + 2.0 * (m - p[k]));
+  *g = (v + m * m) / K;
+  *ds = d / K;
 }
 
 static double lr_now(const pbit_bsff_t *b) {

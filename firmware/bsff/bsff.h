@@ -62,6 +62,9 @@ typedef enum {
 
 typedef enum { PBIT_BSFF_BIN_THRESHOLD = 0, PBIT_BSFF_BIN_STOCHASTIC = 1 } pbit_bsff_binarize_t;
 typedef enum { PBIT_BSFF_LOSS_PAIRED = 0, PBIT_BSFF_LOSS_THRESHOLD = 1 } pbit_bsff_loss_t;
+/* Goodness of a layer: MEAN g = (1/N) sum_j n_j; SQUARE g = (1/(N K))
+ * sum_j n_j^2 (Hinton's sum of squares on the counts, same range 0..K). */
+typedef enum { PBIT_BSFF_GOOD_MEAN = 0, PBIT_BSFF_GOOD_SQUARE = 1 } pbit_bsff_goodness_t;
 typedef enum { PBIT_BSFF_NEG_RANDOM = 0, PBIT_BSFF_NEG_HARD = 1 } pbit_bsff_neg_t;
 typedef enum { PBIT_BSFF_SCHED_CONST = 0, PBIT_BSFF_SCHED_COSINE = 1 } pbit_bsff_sched_t;
 typedef enum {
@@ -89,6 +92,7 @@ typedef struct {
   pbit_bsff_binarize_t binarize;
   double pixel_threshold; /* threshold binarisation: pixel/255 > threshold */
   uint32_t pixel_samples; /* P: binary planes of the image, a power of two (1: one) */
+  pbit_bsff_goodness_t goodness;
   pbit_bsff_loss_t loss;
   double alpha, theta;
   int sign; /* 1: dL/dg replaced by its sign */
@@ -155,6 +159,13 @@ int pbit_bsff_config_check(const pbit_bsff_config_t *cfg, pbit_error_t *err);
 double pbit_bsff_input_lsb(const pbit_bsff_config_t *cfg);
 /* Inputs of layer l's tile (features + label lines). */
 uint32_t pbit_bsff_layer_inputs(const pbit_bsff_config_t *cfg, uint32_t l);
+
+/* One unit's expected goodness term and its derivative in z (the unit's
+ * share of dg/da is beta / N times it), from its K copies' probabilities
+ * p_k = sigmoid(z_k): MEAN g = sum_k p_k, ds = sum_k p_k (1 - p_k); SQUARE
+ * g = E[n^2] / K, ds = dE[n^2]/dz / K. What reference mode uses. */
+void pbit_bsff_unit_goodness(const double *p, uint32_t K, pbit_bsff_goodness_t kind, double *g,
+                             double *ds);
 
 /* Checks that the accelerator can hold the network (tiles, sizes, copies),
  * initialises the weights from the seed and loads every tile. */

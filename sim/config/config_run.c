@@ -37,6 +37,7 @@
 
 static const char *const kModes[] = {"hardware", "reference", NULL};
 static const char *const kBinarize[] = {"threshold", "stochastic", NULL};
+static const char *const kGoodness[] = {"mean", "square", NULL};
 static const char *const kLoss[] = {"paired", "threshold", NULL};
 static const char *const kNeg[] = {"random", "hard", NULL};
 static const char *const kSched[] = {"constant", "cosine", NULL};
@@ -61,6 +62,7 @@ static const pbit_config_field_t kBsff[] = {
     {.key = "binarize", .type = PBIT_CONFIG_ENUM, BS(binarize), .enum_names = kBinarize},
     BDBL("pixel_threshold", pixel_threshold, 0, 1),
     BINT("pixel_samples", pixel_samples, 1, 64),
+    {.key = "goodness", .type = PBIT_CONFIG_ENUM, BS(goodness), .enum_names = kGoodness},
     {.key = "loss", .type = PBIT_CONFIG_ENUM, BS(loss), .enum_names = kLoss},
     BDBL_POS("alpha", alpha, 1e6),
     BDBL("theta", theta, -1e6, 1e6),

@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <cstring>
 #include <random>
 #include <string>
@@ -245,6 +246,104 @@ TEST(Bsff, PixelPlanesKeepTheInputScale) {
     pbit_error_t err{};
     EXPECT_NE(pbit_bsff_config_check(&cb, &err), PBIT_OK) << bad;
     EXPECT_NE(std::strstr(err.msg, "pixel_samples"), nullptr) << err.msg;
+  }
+}
+
+// The expected goodness of one unit against closed forms: MEAN is sum_k p_k;
+// SQUARE is E[n^2] / K over the Poisson-binomial law of the count n (built
+// here by convolution, not by the variance formula the code uses); both
+// derivatives against central differences in z.
+TEST(Bsff, UnitGoodnessIsTheExpectationAndItsDerivative) {
+  std::mt19937_64 rng(21);
+  std::uniform_real_distribution<double> u(-4, 4);
+  auto sig = [](double x) { return 1.0 / (1.0 + std::exp(-x)); };
+  for (uint32_t K : {1u, 2u, 4u, 8u}) {
+    for (int rep = 0; rep < 20; rep++) {
+      double z = u(rng), step = 0.5 + 0.1 * rep;
+      auto probs = [&](double zz) {
+        std::vector<double> p(K);
+        for (uint32_t k = 0; k < K; k++) p[k] = sig(zz - (k + 0.5) * step);
+        return p;
+      };
+      std::vector<double> p = probs(z);
+      std::vector<double> pmf{1.0};
+      for (double pk : p) {
+        std::vector<double> next(pmf.size() + 1, 0.0);
+        for (size_t n = 0; n < pmf.size(); n++) {
+          next[n] += pmf[n] * (1 - pk);
+          next[n + 1] += pmf[n] * pk;
+        }
+        pmf = next;
+      }
+      double en = 0, en2 = 0;
+      for (size_t n = 0; n < pmf.size(); n++) {
+        en += pmf[n] * n;
+        en2 += pmf[n] * n * n;
+      }
+      for (int kind = 0; kind < 2; kind++) {
+        auto gk = static_cast<pbit_bsff_goodness_t>(kind);
+        double g, ds, gp, gm, unused;
+        pbit_bsff_unit_goodness(p.data(), K, gk, &g, &ds);
+        EXPECT_NEAR(g, kind == 0 ? en : en2 / K, 1e-12) << "K " << K << " kind " << kind;
+        const double h = 1e-5;
+        pbit_bsff_unit_goodness(probs(z + h).data(), K, gk, &gp, &unused);
+        pbit_bsff_unit_goodness(probs(z - h).data(), K, gk, &gm, &unused);
+        EXPECT_NEAR(ds, (gp - gm) / (2 * h), 1e-7) << "K " << K << " kind " << kind;
+      }
+    }
+  }
+}
+
+// Hardware mode estimates the square goodness from p-bit samples: on ideal
+// (memoryless) p-bits its mean over T cycles is the reference mode's
+// expectation within 5 standard errors. n^2 / K lies in [0, K], so one
+// unit-cycle has a variance of at most K^2 / 4: SE <= (K / 2) / sqrt(N T).
+TEST(Bsff, SampledSquareGoodnessMatchesItsExpectation) {
+  Task t(6, 31);
+  std::vector<double> sc[2];
+  pbit_bsff_config_t c = SmallConfig();
+  c.layers = 1;
+  c.units[0] = 200;
+  c.samples = 4096;
+  c.goodness = PBIT_BSFF_GOOD_SQUARE;
+  for (int mode = 0; mode < 2; mode++) {
+    c.mode = mode == 0 ? PBIT_BSFF_HARDWARE : PBIT_BSFF_REFERENCE;
+    Rig r;
+    ASSERT_EQ(r.Open(c, "ideal"), PBIT_OK) << r.err.msg;
+    for (uint32_t e = 0; e < t.n; e++) {
+      double s[Task::kClasses];
+      uint32_t pred = 0;
+      ASSERT_EQ(pbit_bsff_predict(r.b, t.Image(e), e, PBIT_BSFF_PREDICT_GOODNESS, &pred, s, &r.err),
+                PBIT_OK)
+          << r.err.msg;
+      sc[mode].insert(sc[mode].end(), s, s + Task::kClasses);
+    }
+  }
+  double se = (c.copies / 2.0) / std::sqrt(static_cast<double>(c.units[0]) * c.samples);
+  for (size_t i = 0; i < sc[0].size(); i++) EXPECT_NEAR(sc[0][i], sc[1][i], 5 * se) << i;
+  // Not the mean goodness: E[n^2] / K differs from E[n] by more than that.
+  c.goodness = PBIT_BSFF_GOOD_MEAN;
+  c.mode = PBIT_BSFF_REFERENCE;
+  Rig r;
+  ASSERT_EQ(r.Open(c, "ideal"), PBIT_OK) << r.err.msg;
+  double s[Task::kClasses];
+  uint32_t pred = 0;
+  ASSERT_EQ(pbit_bsff_predict(r.b, t.Image(0), 0, PBIT_BSFF_PREDICT_GOODNESS, &pred, s, &r.err),
+            PBIT_OK);
+  EXPECT_GT(std::fabs(s[0] - sc[1][0]), 10 * se);
+}
+
+TEST(Bsff, SquareGoodnessLearnsInBothModes) {
+  Task train(600, 41), test(400, 42);
+  for (int mode = 0; mode < 2; mode++) {
+    SCOPED_TRACE(mode == 0 ? "hardware" : "reference");
+    pbit_bsff_config_t c = SmallConfig();
+    c.goodness = PBIT_BSFF_GOOD_SQUARE;
+    c.mode = mode == 0 ? PBIT_BSFF_HARDWARE : PBIT_BSFF_REFERENCE;
+    Rig r;
+    ASSERT_EQ(r.Open(c, "smtj-fast"), PBIT_OK) << r.err.msg;
+    Train(r, train, 2);
+    EXPECT_GT(Accuracy(r, test, PBIT_BSFF_PREDICT_GOODNESS), 0.80);
   }
 }
 

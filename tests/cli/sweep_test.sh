@@ -8,7 +8,8 @@
 #    documented one-line concatenation) to the unsharded results.csv;
 #  - -j 2 gives the results of -j 1 (timing columns aside);
 #  - a bad axis name or value exits 2 at the sweep file's line:col before any
-#    output directory is created; a failing point exits 1 without results.csv.
+#    output directory is created; a failing point exits 1 without results.csv;
+#  - every sweep in configs/sweeps/ passes --dry-run.
 # Needs Fashion-MNIST (scripts/setup.sh installs it): skipped without it.
 # Usage: tests/cli/sweep_test.sh <path to pbitsim> (from the repo root)
 set -u
@@ -172,5 +173,10 @@ expect 2 "bad -j" -- sweep "$TMP/s.yaml" --out "$TMP/x" -j 0
 expect 0 "help" -- sweep --help
 expect 0 "dry run" -- sweep "$TMP/s.yaml" --dry-run
 [[ ! -e $TMP/x ]] && ok || bad "usage errors created output"
+
+# ---- every shipped sweep checks out (every point's config and accelerator)
+for f in configs/sweeps/*.yaml; do
+  expect 0 "shipped $(basename "$f") dry run" -- sweep "$f" --dry-run
+done
 
 finish "pbitsim sweep"

@@ -32,6 +32,15 @@ Example (one line of the table in docs/results.md):
   /usr/bin/python3 scripts/bsff_screen.py --epochs 5 --train 20000 \\
       --opt adam --lr 1e-3 --pix real --good sq --alpha 16
 Prints one line per epoch and a final "FINAL <args> <goodness %> <readout %>".
+
+Speed: one thread per run. An epoch of 60,000 images takes about 50 s with
+OpenBLAS under torch. Debian's torch links the generic libblas.so.3, which
+is the slow reference BLAS unless another provider is installed. To use
+OpenBLAS without switching the machine's BLAS (docs/performance.md):
+  cd /tmp/ob && apt-get download libopenblas0-pthread && dpkg -x libopenblas0-pthread_*.deb root
+  LD_LIBRARY_PATH=/tmp/ob/root/usr/lib/x86_64-linux-gnu/openblas-pthread \
+      /usr/bin/python3 scripts/bsff_screen.py ...
+With the reference BLAS, expect 2-3x longer.
 """
 import argparse
 import gzip

@@ -245,7 +245,8 @@ static void build_want(const pbit_bsff_t *b, layer_t *y, const uint8_t *xk, uint
   memcpy(y->want, xk, y->feat);
   uint8_t *lab = y->want + y->feat;
   memset(lab, 0, y->n_in - y->feat);
-  if ((k == 0 || y->label_every) && label >= 0) memset(lab + (size_t)label * b->c.label_repeat, 1, b->c.label_repeat);
+  if ((k == 0 || y->label_every) && label >= 0)
+    memset(lab + (size_t)label * b->c.label_repeat, 1, b->c.label_repeat);
 }
 
 /* Runs the presentation x (kin copy vectors of feat bytes) with `label`
@@ -299,32 +300,26 @@ static int forward(pbit_bsff_t *b, uint32_t l, const uint8_t *x, int label, int 
      * d_jk(t) (1 + 2 (n_j(t) - h_jk(t))) = d_jk(t) (2 n_j(t) - 1) estimates
      * each term without bias (the copies are independent p-bits). */
     uint64_t ones = 0;
+    if (ps->s != NULL)
+      for (uint32_t j = 0; j < N; j++) ps->s[j] = 0;
     for (uint32_t t = 0; t < T; t++) {
       const uint8_t *st = y->states + (size_t)t * np;
       for (uint32_t j = 0; j < N; j++) {
-        uint32_t n = 0;
-        for (uint32_t k = 0; k < K; k++) n += st[(size_t)j * K + k];
+        const uint8_t *a = st + (size_t)j * K;
+        uint32_t n = 0, d = 0;
+        for (uint32_t k = 0; k < K; k++) n += a[k];
         ones += sq ? n * n : n;
+        if (ps->s == NULL) continue;
+        const uint8_t *next = a + np; /* sample t + 1 */
+        for (uint32_t k = 0; k < K; k++) d += a[k] & (uint8_t)!next[k];
+        ps->s[j] += sq ? d * (2.0 * n - 1) : d; /* d > 0 implies n >= 1 */
       }
     }
     ops->int_add += (uint64_t)T * np;
     if (sq) ops->int_mult += (uint64_t)T * N;
     ps->g = (double)ones / ((double)N * T * (sq ? K : 1));
     if (ps->s != NULL) {
-      for (uint32_t j = 0; j < N; j++) {
-        uint32_t m = 0;
-        for (uint32_t t = 0; t < T; t++) {
-          const uint8_t *a = y->states + (size_t)t * np + (size_t)j * K;
-          const uint8_t *bb = a + np;
-          uint32_t d = 0, n = 0;
-          for (uint32_t k = 0; k < K; k++) {
-            d += a[k] & (uint8_t)!bb[k];
-            n += a[k];
-          }
-          m += sq ? d * (2 * n - (d > 0)) : d;
-        }
-        ps->s[j] = sq ? (double)m / ((double)T * K) : (double)m / T;
-      }
+      for (uint32_t j = 0; j < N; j++) ps->s[j] /= (double)T * (sq ? K : 1);
       ops->int_add += (uint64_t)T * np;
       if (sq) ops->int_mult += (uint64_t)T * N;
     }

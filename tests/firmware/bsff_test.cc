@@ -105,6 +105,20 @@ double Accuracy(Rig &r, const Task &t, pbit_bsff_predict_t rule) {
   return static_cast<double>(ok) / t.n;
 }
 
+// The goodness scores of the first `count` examples, C per example.
+std::vector<double> Scores(Rig &r, const Task &t, uint32_t count) {
+  std::vector<double> all;
+  for (uint32_t e = 0; e < count; e++) {
+    double s[Task::kClasses];
+    uint32_t pred = 0;
+    EXPECT_EQ(pbit_bsff_predict(r.b, t.Image(e), e, PBIT_BSFF_PREDICT_GOODNESS, &pred, s, &r.err),
+              PBIT_OK)
+        << r.err.msg;
+    all.insert(all.end(), s, s + Task::kClasses);
+  }
+  return all;
+}
+
 void Train(Rig &r, const Task &t, uint32_t epochs) {
   for (uint32_t ep = 0; ep < epochs; ep++)
     for (uint32_t e = 0; e < t.n; e++)
@@ -211,18 +225,8 @@ TEST(Bsff, PixelPlanesKeepTheInputScale) {
     c.pixel_samples = k == 0 ? 1 : 4;  // threshold: one plane at 0.5, or 4 at 1/8, 3/8, ...
     Rig r;
     ASSERT_EQ(r.Open(c, "ideal"), PBIT_OK) << r.err.msg;
-    for (int t = 0; t < 2; t++) {
-      const Task &task = t == 0 ? bw : grey;
-      for (uint32_t e = 0; e < task.n; e++) {
-        double s[Task::kClasses];
-        uint32_t pred = 0;
-        ASSERT_EQ(pbit_bsff_predict(r.b, task.Image(e), e, PBIT_BSFF_PREDICT_GOODNESS, &pred, s,
-                                    &r.err),
-                  PBIT_OK)
-            << r.err.msg;
-        sc[k][t].insert(sc[k][t].end(), s, s + Task::kClasses);
-      }
-    }
+    sc[k][0] = Scores(r, bw, bw.n);
+    sc[k][1] = Scores(r, grey, grey.n);
   }
   EXPECT_EQ(sc[0][0], sc[1][0]);
   EXPECT_NE(sc[0][1], sc[1][1]);
@@ -310,14 +314,7 @@ TEST(Bsff, SampledSquareGoodnessMatchesItsExpectation) {
     c.mode = mode == 0 ? PBIT_BSFF_HARDWARE : PBIT_BSFF_REFERENCE;
     Rig r;
     ASSERT_EQ(r.Open(c, "ideal"), PBIT_OK) << r.err.msg;
-    for (uint32_t e = 0; e < t.n; e++) {
-      double s[Task::kClasses];
-      uint32_t pred = 0;
-      ASSERT_EQ(pbit_bsff_predict(r.b, t.Image(e), e, PBIT_BSFF_PREDICT_GOODNESS, &pred, s, &r.err),
-                PBIT_OK)
-          << r.err.msg;
-      sc[mode].insert(sc[mode].end(), s, s + Task::kClasses);
-    }
+    sc[mode] = Scores(r, t, t.n);
   }
   double se = (c.copies / 2.0) / std::sqrt(static_cast<double>(c.units[0]) * c.samples);
   for (size_t i = 0; i < sc[0].size(); i++) EXPECT_NEAR(sc[0][i], sc[1][i], 5 * se) << i;
@@ -326,11 +323,7 @@ TEST(Bsff, SampledSquareGoodnessMatchesItsExpectation) {
   c.mode = PBIT_BSFF_REFERENCE;
   Rig r;
   ASSERT_EQ(r.Open(c, "ideal"), PBIT_OK) << r.err.msg;
-  double s[Task::kClasses];
-  uint32_t pred = 0;
-  ASSERT_EQ(pbit_bsff_predict(r.b, t.Image(0), 0, PBIT_BSFF_PREDICT_GOODNESS, &pred, s, &r.err),
-            PBIT_OK);
-  EXPECT_GT(std::fabs(s[0] - sc[1][0]), 10 * se);
+  EXPECT_GT(std::fabs(Scores(r, t, 1)[0] - sc[1][0]), 10 * se);
 }
 
 TEST(Bsff, SquareGoodnessLearnsInBothModes) {

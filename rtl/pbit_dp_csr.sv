@@ -41,6 +41,8 @@ module pbit_dp_csr #(
   output logic                         src_o,
   output logic                         clear_o,
   output logic                         finish_o,
+  output logic                         save_o,
+  output logic                         restore_o,
   output logic [Cw:0]                  nchunks_o,
   output logic [Lw-1:0]                nlast_o,
   output logic [5:0]                   shift_o,
@@ -121,7 +123,7 @@ module pbit_dp_csr #(
   localparam logic [7:0] AddrCntBase   = 8'h40;  // 8 counters x (lo, hi): 0x40..0x4f
 
   localparam logic [31:0] IdValue = 32'h5042_4450;  // "PBDP"
-  localparam logic [31:0] Version = 32'd1;
+  localparam logic [31:0] Version = 32'd2;  // 2: CTRL SAVE / RESTORE
 
   // ERR bits (as masks: Icarus 11 does not support constant bit selects in
   // always_* processes).
@@ -143,7 +145,7 @@ module pbit_dp_csr #(
 
   // ---------------------------------------------------------------- state
   logic [31:0] n_in_q, n_in_d, n_out_q, n_out_d, shift_q, shift_d;
-  logic [3:0]  ctrl_q, ctrl_d;  // {finish, clear, src, mode}
+  logic [5:0]  ctrl_q, ctrl_d;  // {restore, save, finish, clear, src, mode}
   logic        done_q, done_d;
   logic [6:0]  err_q, err_d;
   logic [2:0]  win_sel_q, win_sel_d;
@@ -230,11 +232,13 @@ module pbit_dp_csr #(
   assign src_o     = wdata_i[2];
   assign clear_o   = wdata_i[3];
   assign finish_o  = wdata_i[4];
+  assign save_o    = wdata_i[5];
+  assign restore_o = wdata_i[6];
 
   // Fields of the written word and of the window position, sliced here
   // (Icarus 11 does not support constant selects inside always_*).
   logic          w_start;
-  logic [3:0]    w_ctrl;
+  logic [5:0]    w_ctrl;
   logic [6:0]    w_err;
   logic [2:0]    w_sel;
   logic [Iw-1:0] w_idx;
@@ -242,7 +246,7 @@ module pbit_dp_csr #(
   logic [Cw-1:0] chunk_w;
   logic [6:0]    start_err;
   assign w_start   = wdata_i[0];
-  assign w_ctrl    = wdata_i[4:1];
+  assign w_ctrl    = wdata_i[6:1];
   assign w_err     = wdata_i[6:0];
   assign w_sel     = wdata_i[2:0];
   assign w_idx     = wdata_i[Iw-1:0];
@@ -449,7 +453,7 @@ module pbit_dp_csr #(
       AddrNIn:        rdata_d = n_in_q;
       AddrNOut:       rdata_d = n_out_q;
       AddrDacShift:   rdata_d = shift_q;
-      AddrCtrl:       rdata_d = {27'b0, ctrl_q, 1'b0};
+      AddrCtrl:       rdata_d = {25'b0, ctrl_q, 1'b0};
       AddrStatus:     rdata_d = status;
       AddrErr:        rdata_d = {25'b0, err_q};
       AddrIdxLevel:   rdata_d = 32'(fifo_level_i);

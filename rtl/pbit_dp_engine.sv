@@ -1,14 +1,17 @@
 // Accumulate / update engine: the sequencer and the lane datapath.
 //
 // Phases (docs/datapath.md has the cycle contract):
-//   SETUP 1 cycle (CLEAR invalidates the accumulator bank), RUN one chunk per
-//   cycle or a stall, BIAS C cycles (FINISH), EMIT C cycles (FORWARD+FINISH),
+//   SETUP 1 cycle (CLEAR or RESTORE invalidates the accumulator bank),
+//   RESTORE C cycles (FORWARD+RESTORE: saved bank -> accumulators), RUN one
+//   chunk per cycle or a stall, SAVE C cycles (FORWARD+SAVE: accumulators ->
+//   saved bank), BIAS C cycles (FINISH), EMIT C cycles (FORWARD+FINISH),
 //   DRAIN 1 cycle. The cycle in which RUN runs out of indices already does
 //   the work of the phase that follows it.
-// Two stages: stage 0 issues the SRAM reads of one op (RUN chunk, BIAS
-// chunk or EMIT chunk); stage 1, one cycle later, adds lane-wise with
+// Two stages: stage 0 issues the SRAM reads of one op (RESTORE, RUN, SAVE,
+// BIAS or EMIT chunk); stage 1, one cycle later, adds lane-wise with
 // saturation and writes back (accumulator bank in FORWARD, weight or bias
-// memory in UPDATE) or emits DAC codes. A read of the word written in the
+// memory in UPDATE), copies a chunk between the two accumulator banks, or
+// emits DAC codes. A read of the word written in the
 // previous cycle takes the written word from the forwarding register.
 // Lanes >= n_out (in the last chunk) are neither changed nor counted.
 module pbit_dp_engine #(
@@ -31,6 +34,8 @@ module pbit_dp_engine #(
   input  logic                          src_i,      // 0 FIFO, 1 VECTOR
   input  logic                          clear_i,
   input  logic                          finish_i,
+  input  logic                          save_i,     // FORWARD: keep the sums after RUN
+  input  logic                          restore_i,  // FORWARD: start from the kept sums
   input  logic [Cw:0]                   nchunks_i,  // C = ceil(n_out / LANES)
   input  logic [Lw-1:0]                 nlast_i,    // lanes used in chunk C-1
   input  logic [5:0]                    shift_i,
@@ -69,6 +74,13 @@ module pbit_dp_engine #(
   output logic [Cw-1:0]                 amem_waddr_o,
   output logic [LANES*ACC_BITS-1:0]     amem_wdata_o,
   output logic [Cmax-1:0]               acc_valid_o,
+  // saved accumulator bank (SAVE writes it, RESTORE reads it)
+  output logic                          smem_re_o,
+  output logic [Cw-1:0]                 smem_raddr_o,
+  input  logic [LANES*ACC_BITS-1:0]     smem_rdata_i,
+  output logic                          smem_we_o,
+  output logic [Cw-1:0]                 smem_waddr_o,
+  output logic [LANES*ACC_BITS-1:0]     smem_wdata_o,
   // DAC codes to the p-bit array
   output logic                          dac_valid_o,
   output logic [15:0]                   dac_chunk_o,
@@ -93,24 +105,30 @@ module pbit_dp_engine #(
     PhRun   = 3'd2,
     PhBias  = 3'd3,
     PhEmit  = 3'd4,
-    PhDrain = 3'd5
+    PhDrain = 3'd5,
+    PhRestore = 3'd6,
+    PhSave  = 3'd7
   } phase_e;
 
-  typedef enum logic [1:0] {
-    OpRun  = 2'd0,
-    OpBias = 2'd1,
-    OpEmit = 2'd2
+  typedef enum logic [2:0] {
+    OpRun  = 3'd0,
+    OpBias = 3'd1,
+    OpEmit = 3'd2,
+    OpRestore = 3'd3,
+    OpSave = 3'd4
   } op_e;
 
   // ---------------------------------------------------------------- state
   phase_e          phase_q, phase_d;
   logic            mode_q, mode_d, src_q, src_d, clear_q, clear_d, finish_q, finish_d;
+  logic            save_q, save_d, restore_q, restore_d;
   logic [Cw:0]     nchunks_q, nchunks_d;
   logic [Lw-1:0]   nlast_q, nlast_d;
   logic [5:0]      shift_q, shift_d;
   logic [Cw-1:0]   chunk_q, chunk_d;
   logic [Iw-1:0]   idx_q, idx_d;
   logic [Cmax-1:0] valid_q, valid_d;
+  logic [Cmax-1:0] svalid_q, svalid_d;  // saved-bank chunks written by the last SAVE
   // stage 1
   logic            s1_valid_q, s1_valid_d;
   op_e             s1_kind_q, s1_kind_d;
@@ -140,7 +158,8 @@ module pbit_dp_engine #(
   always_comb begin
     eff_phase = phase_q;
     if (phase_q == PhRun && need_idx && fifo_empty_i && src_done) begin
-      if (finish_q) eff_phase = PhBias;
+      if (save_q && !mode_q) eff_phase = PhSave;
+      else if (finish_q) eff_phase = PhBias;
       else eff_phase = PhDrain;
     end
   end
@@ -151,6 +170,8 @@ module pbit_dp_engine #(
     src_d      = src_q;
     clear_d    = clear_q;
     finish_d   = finish_q;
+    save_d     = save_q;
+    restore_d  = restore_q;
     nchunks_d  = nchunks_q;
     nlast_d    = nlast_q;
     shift_d    = shift_q;
@@ -170,14 +191,31 @@ module pbit_dp_engine #(
           src_d     = src_i;
           clear_d   = clear_i;
           finish_d  = finish_i;
+          save_d    = save_i;
+          restore_d = restore_i;
           nchunks_d = nchunks_i;
           nlast_d   = nlast_i;
           shift_d   = shift_i;
         end
       end
       PhSetup: begin
-        phase_d = PhRun;
+        if (restore_q && !mode_q) phase_d = PhRestore;
+        else phase_d = PhRun;
         chunk_d = '0;
+      end
+      PhRestore: begin
+        op_valid = 1'b1;
+        op_kind  = OpRestore;
+        chunk_d  = chunk_next;
+        if (last_chunk) phase_d = PhRun;
+      end
+      PhSave: begin
+        op_valid = 1'b1;
+        op_kind  = OpSave;
+        chunk_d  = chunk_next;
+        if (!last_chunk) phase_d = PhSave;
+        else if (finish_q) phase_d = PhBias;
+        else phase_d = PhDrain;
       end
       PhRun: begin
         if (!need_idx) begin
@@ -227,8 +265,10 @@ module pbit_dp_engine #(
   assign bmem_raddr_o = chunk_q;
   assign dmem_re_o    = op_valid & mode_q & (op_kind != OpEmit);
   assign dmem_raddr_o = chunk_q;
-  assign amem_re_o    = op_valid & ~mode_q;
+  assign amem_re_o    = op_valid & ~mode_q & (op_kind != OpRestore);
   assign amem_raddr_o = chunk_q;
+  assign smem_re_o    = op_valid & (op_kind == OpRestore);
+  assign smem_raddr_o = chunk_q;
 
   assign s1_valid_d = op_valid;
   assign s1_kind_d  = op_kind;
@@ -240,7 +280,7 @@ module pbit_dp_engine #(
   // The lane datapath is procedural on purpose: only the branch of the
   // current op runs (FORWARD adds, UPDATE adds or DAC codes), which is also
   // what lets Verilator skip the other two on every cycle.
-  logic            fwd_hit, s1_write, s1_emit, acc_valid;
+  logic            fwd_hit, s1_write, s1_emit, s1_save, s1_restore, acc_valid;
   logic [L*AB-1:0] new_acc_word;
   logic [L*WB-1:0] new_w_word;
   logic [L*DAC_BITS-1:0] dac_codes;
@@ -251,7 +291,9 @@ module pbit_dp_engine #(
                                 (s1_kind_q == OpBias || fwd_idx_q == s1_idx_q)));
   assign acc_valid  = valid_q[s1_chunk_q];
   assign s1_emit    = s1_valid_q & (s1_kind_q == OpEmit);
-  assign s1_write   = s1_valid_q & (s1_kind_q != OpEmit);
+  assign s1_save    = s1_valid_q & (s1_kind_q == OpSave);
+  assign s1_restore = s1_valid_q & (s1_kind_q == OpRestore);
+  assign s1_write   = s1_valid_q & (s1_kind_q != OpEmit) & (s1_kind_q != OpSave);
   assign lanes_used = s1_last_q ? nlast_q : Lw'(L);
 
   // Saturation bounds. (Functions and always_comb avoid constant bit
@@ -320,7 +362,10 @@ module pbit_dp_engine #(
     new_w_word   = '0;
     dac_codes    = '0;
     sat_count    = '0;
-    if (s1_valid_q) begin
+    if (s1_restore) begin
+      // RESTORE: the whole saved word (0 where the last SAVE did not write).
+      if (svalid_q[s1_chunk_q]) new_acc_word = smem_rdata_i;
+    end else if (s1_valid_q) begin
       if (!mode_q) begin
         // FORWARD and EMIT read the accumulator bank (0 where invalid).
         for (int l = 0; l < L; l++) begin
@@ -328,7 +373,9 @@ module pbit_dp_engine #(
           if (fwd_hit) a_old = fwd_data_q[l*AB +: AB];
           else if (acc_valid) a_old = amem_rdata_i[l*AB +: AB];
           else a_old = '0;
-          if (s1_kind_q == OpEmit) begin
+          if (s1_kind_q == OpSave) begin
+            new_acc_word[l*AB +: AB] = a_old;  // the word as it stands, to the saved bank
+          end else if (s1_kind_q == OpEmit) begin
             r_dac = dac_code(a_old, shift_q);
             dac_codes[l*DAC_BITS +: DAC_BITS] = DAC_BITS'(r_dac);
             if (en && (r_dac >> DAC_BITS) != '0) sat_count = sat_count + 1'b1;
@@ -373,6 +420,9 @@ module pbit_dp_engine #(
   assign bmem_we_o    = s1_write & mode_q & (s1_kind_q == OpBias);
   assign bmem_waddr_o = s1_chunk_q;
   assign bmem_wdata_o = new_w_word;
+  assign smem_we_o    = s1_save;
+  assign smem_waddr_o = s1_chunk_q;
+  assign smem_wdata_o = new_acc_word;
 
   assign fwd_valid_d = s1_write;
   assign fwd_kind_d  = s1_kind_q;
@@ -382,8 +432,16 @@ module pbit_dp_engine #(
 
   always_comb begin
     valid_d = valid_q;
-    if (phase_q == PhSetup && clear_q && !mode_q) valid_d = '0;  // CLEAR: FORWARD only
+    // CLEAR and RESTORE (FORWARD only) invalidate every chunk.
+    if (phase_q == PhSetup && (clear_q || restore_q) && !mode_q) valid_d = '0;
     if (amem_we_o) valid_d[s1_chunk_q] = 1'b1;
+  end
+
+  // A SAVE replaces the whole saved bank: chunks it does not write read 0.
+  always_comb begin
+    svalid_d = svalid_q;
+    if (op_valid && op_kind == OpSave && chunk_q == '0) svalid_d = '0;
+    if (smem_we_o) svalid_d[s1_chunk_q] = 1'b1;
   end
   assign acc_valid_o = valid_q;
 
@@ -396,7 +454,7 @@ module pbit_dp_engine #(
   assign ev_index_o     = fifo_pop_o;
   assign ev_sram_rd_o   = wmem_re_o | bmem_re_o;
   assign ev_sram_wr_o   = wmem_we_o | bmem_we_o;
-  assign ev_lane_adds_o = s1_write ? lanes_used : '0;
+  assign ev_lane_adds_o = (s1_write & ~s1_restore) ? lanes_used : '0;
   assign ev_sats_o      = sat_count;
   assign ev_dac_o       = s1_emit ? lanes_used : '0;
 
@@ -408,12 +466,15 @@ module pbit_dp_engine #(
       src_q       <= 1'b0;
       clear_q     <= 1'b0;
       finish_q    <= 1'b0;
+      save_q      <= 1'b0;
+      restore_q   <= 1'b0;
       nchunks_q   <= '0;
       nlast_q     <= '0;
       shift_q     <= '0;
       chunk_q     <= '0;
       idx_q       <= '0;
       valid_q     <= '0;
+      svalid_q    <= '0;
       s1_valid_q  <= 1'b0;
       s1_kind_q   <= OpRun;
       s1_chunk_q  <= '0;
@@ -430,12 +491,15 @@ module pbit_dp_engine #(
       src_q       <= src_d;
       clear_q     <= clear_d;
       finish_q    <= finish_d;
+      save_q      <= save_d;
+      restore_q   <= restore_d;
       nchunks_q   <= nchunks_d;
       nlast_q     <= nlast_d;
       shift_q     <= shift_d;
       chunk_q     <= chunk_d;
       idx_q       <= idx_d;
       valid_q     <= valid_d;
+      svalid_q    <= svalid_d;
       s1_valid_q  <= s1_valid_d;
       s1_kind_q   <= s1_kind_d;
       s1_chunk_q  <= s1_chunk_d;

@@ -46,7 +46,7 @@ module pbit_dp_top #(
   localparam int WDepth = ((MAX_INPUTS > 1) ? MAX_INPUTS : 2) << Cw;
 
   // ---------------------------------------------------------------- wires
-  logic          start, mode, src, clear, finish, busy, eng_done;
+  logic          start, mode, src, clear, finish, save, restore, busy, eng_done;
   logic [Cw:0]   nchunks;
   logic [Lw-1:0] nlast;
   logic [5:0]    shift;
@@ -68,6 +68,9 @@ module pbit_dp_top #(
   logic [Cw-1:0]     e_bmem_raddr, e_bmem_waddr, e_dmem_raddr, e_amem_raddr, e_amem_waddr;
   logic [L*WB-1:0]   e_wmem_wdata, e_bmem_wdata;
   logic [L*AB-1:0]   e_amem_wdata;
+  logic              e_smem_re, e_smem_we;
+  logic [Cw-1:0]     e_smem_raddr, e_smem_waddr;
+  logic [L*AB-1:0]   e_smem_wdata;
   // window ports
   logic              c_wmem_re, c_wmem_we, c_bmem_re, c_bmem_we, c_dmem_re, c_dmem_we, c_amem_re;
   logic              c_vmem_re, c_vmem_we;
@@ -82,7 +85,7 @@ module pbit_dp_top #(
   logic [Vaw-1:0]    g_vmem_raddr;
   // memory read data
   logic [L*WB-1:0]   wmem_rdata, bmem_rdata, dmem_rdata;
-  logic [L*AB-1:0]   amem_rdata;
+  logic [L*AB-1:0]   amem_rdata, smem_rdata;
   logic [SCAN_BITS-1:0] vmem_rdata;
 
   // ---------------------------------------------------------------- CSR
@@ -111,6 +114,8 @@ module pbit_dp_top #(
     .src_o          (src),
     .clear_o        (clear),
     .finish_o       (finish),
+    .save_o         (save),
+    .restore_o      (restore),
     .nchunks_o      (nchunks),
     .nlast_o        (nlast),
     .shift_o        (shift),
@@ -212,6 +217,8 @@ module pbit_dp_top #(
     .src_i         (src),
     .clear_i       (clear),
     .finish_i      (finish),
+    .save_i        (save),
+    .restore_i     (restore),
     .nchunks_i     (nchunks),
     .nlast_i       (nlast),
     .shift_i       (shift),
@@ -245,6 +252,12 @@ module pbit_dp_top #(
     .amem_waddr_o  (e_amem_waddr),
     .amem_wdata_o  (e_amem_wdata),
     .acc_valid_o   (acc_valid),
+    .smem_re_o     (e_smem_re),
+    .smem_raddr_o  (e_smem_raddr),
+    .smem_rdata_i  (smem_rdata),
+    .smem_we_o     (e_smem_we),
+    .smem_waddr_o  (e_smem_waddr),
+    .smem_wdata_o  (e_smem_wdata),
     .dac_valid_o,
     .dac_chunk_o,
     .dac_codes_o,
@@ -318,6 +331,22 @@ module pbit_dp_top #(
     .we_i   (busy & e_amem_we),
     .waddr_i(e_amem_waddr),
     .wdata_i(e_amem_wdata),
+    .wmask_i({L{1'b1}})
+  );
+
+  // The saved accumulator bank: only the engine uses it (SAVE, RESTORE).
+  pbit_dp_sram #(
+    .Depth   (Cmax),
+    .Lanes   (L),
+    .LaneBits(AB)
+  ) u_smem (
+    .clk_i,
+    .re_i   (e_smem_re),
+    .raddr_i(e_smem_raddr),
+    .rdata_o(smem_rdata),
+    .we_i   (e_smem_we),
+    .waddr_i(e_smem_waddr),
+    .wdata_i(e_smem_wdata),
     .wmask_i({L{1'b1}})
   );
 

@@ -20,6 +20,8 @@ typedef struct {
   uint32_t dac_shift;              /* the tile's: config dac_shift (+ log2 P on layer 1) */
   double dscale;                   /* delta scale: 1 / P on layer 1 (beta is beta / P there) */
   int label_every;                 /* 1: label lines with every vector (layer 1, P > 1) */
+  uint64_t sum_gen;                /* reuse_image_sum: the saved sum is of image x_gen (0: none) */
+  uint32_t *lab_idx;               /* [kin x R] label rows of one pass (reuse_image_sum) */
   int32_t offsets[64];
   uint8_t *win;    /* the tile's INPUT window as last written [n_in] */
   int win_valid;   /* 0: unknown (write all) */
@@ -42,6 +44,7 @@ struct pbit_bsff {
   uint64_t key[8];
   uint64_t steps;
   uint8_t *x0;                 /* binarised image: P planes [P x inputs] */
+  uint64_t x_gen;              /* images binarised so far (names x0's contents) */
   uint32_t cur;                /* selected tile */
   int train;                   /* current counter group */
   pbit_bsff_counters_t cnt[2]; /* [0] inference, [1] training */
@@ -267,6 +270,36 @@ static int present(pbit_bsff_t *b, uint32_t l, const uint8_t *x, int label, uint
   return PBIT_OK;
 }
 
+/* The FORWARD of layer l (its input is the image) with `label` when
+ * reuse_image_sum is on: if the tile's saved bank does not hold this
+ * image's sum under the current weights, the P planes without label lines
+ * (CLEAR on the first, SAVE on the last); then one FORWARD from the saved
+ * sum (RESTORE) through the label rows (R per plane that carries labels;
+ * none for the neutral pass), with FINISH. */
+static int present_shared(pbit_bsff_t *b, uint32_t l, const uint8_t *x, int label) {
+  layer_t *y = &b->L[l];
+  if (y->sum_gen != b->x_gen) {
+    for (uint32_t k = 0; k < y->kin; k++) {
+      build_want(b, y, x + (size_t)k * y->feat, k, -1);
+      int rc = sync_window(b, y);
+      if (rc != PBIT_OK) return rc;
+      uint32_t ctrl = (k == 0 ? PBIT_DP_CTRL_CLEAR : 0) | (k + 1 == y->kin ? PBIT_DP_CTRL_SAVE : 0);
+      if (pbit_hal_run_vector(b->hal, ctrl) != PBIT_HAL_OK) return hal_fail(b, "FORWARD");
+    }
+    y->sum_gen = b->x_gen;
+  }
+  size_t n = 0;
+  uint32_t R = b->c.label_repeat;
+  if (label >= 0)
+    for (uint32_t k = 0; k < y->kin; k++)
+      if (k == 0 || y->label_every)
+        for (uint32_t r = 0; r < R; r++) y->lab_idx[n++] = y->feat + (uint32_t)label * R + r;
+  if (pbit_hal_run_list(b->hal, PBIT_DP_CTRL_RESTORE | PBIT_DP_CTRL_FINISH, y->lab_idx, n) !=
+      PBIT_HAL_OK)
+    return hal_fail(b, "FORWARD");
+  return PBIT_OK;
+}
+
 typedef struct {
   double g;     /* goodness */
   double *s;    /* per-unit sum_k s'(z_jk) (NULL: not wanted) */
@@ -281,7 +314,9 @@ static int forward(pbit_bsff_t *b, uint32_t l, const uint8_t *x, int label, int 
   pbit_bsff_ops_t *ops = &b->cnt[b->train].ops[ph];
   int rc = select_tile(b, l);
   if (rc == PBIT_OK) rc = set_phase(b, l, ph);
-  if (rc == PBIT_OK) rc = present(b, l, x, label, 0);
+  if (rc == PBIT_OK)
+    rc = (l == 0 && c->reuse_image_sum && x == b->x0) ? present_shared(b, l, x, label)
+                                                       : present(b, l, x, label, 0);
   if (rc != PBIT_OK) return rc;
   uint32_t N = y->n_out, K = c->copies, T = c->samples;
   size_t np = (size_t)N * K;
@@ -351,6 +386,7 @@ static int forward(pbit_bsff_t *b, uint32_t l, const uint8_t *x, int label, int 
 static void binarize(pbit_bsff_t *b, const uint8_t *px, uint64_t id) {
   const pbit_bsff_config_t *c = &b->c;
   uint32_t P = c->pixel_samples, n = c->inputs;
+  b->x_gen++;
   if (c->binarize == PBIT_BSFF_BIN_THRESHOLD) {
     for (uint32_t p = 0; p < P; p++) {
       double th = P == 1 ? c->pixel_threshold * 255.0 : ((double)p + 0.5) / P * 255.0;
@@ -442,6 +478,7 @@ static int update(pbit_bsff_t *b, uint32_t l, const uint8_t *x, int label) {
   if (rc == PBIT_OK) rc = set_phase(b, l, PBIT_BSFF_PH_UPDATE);
   if (rc != PBIT_OK) return rc;
   if (pbit_hal_load_delta(b->hal, y->delta, y->n_out) != PBIT_HAL_OK) return hal_fail(b, "delta");
+  y->sum_gen = 0; /* new weights: a saved image sum is stale */
   return present(b, l, x, label, PBIT_DP_CTRL_UPDATE);
 }
 
@@ -587,8 +624,9 @@ int pbit_bsff_create(pbit_hal_t *hal, const pbit_bsff_config_t *cfg, pbit_bsff_t
     y->s[1] = calloc(y->n_out, sizeof(double));
     y->delta = calloc(y->n_out, sizeof(int32_t));
     y->codes = calloc(y->n_out, sizeof(int32_t));
+    y->lab_idx = calloc((size_t)y->kin * cfg->label_repeat, sizeof(uint32_t));
     ok = y->win && y->want && y->states && y->out[0] && y->out[1] && y->s[0] && y->s[1] &&
-         y->delta && y->codes;
+         y->delta && y->codes && y->lab_idx;
     /* c_k = -(k - 1/2) step in DAC code units. */
     for (uint32_t k = 1; k <= K; k++)
       y->offsets[k - 1] = (int32_t)lround(-((double)k - 0.5) * cfg->step / b->input_lsb);
@@ -649,6 +687,7 @@ void pbit_bsff_destroy(pbit_bsff_t *b) {
     free(y->s[1]);
     free(y->delta);
     free(y->codes);
+    free(y->lab_idx);
   }
   free(b->x0);
   free(b->ro_w);
@@ -669,6 +708,7 @@ int pbit_bsff_write_layer(pbit_bsff_t *b, uint32_t l, const int32_t *w, const in
       pbit_hal_pbit_copies(b->hal, b->c.copies, y->offsets) != PBIT_HAL_OK)
     return hal_fail(b, "loading the layer");
   y->win_valid = 0;
+  y->sum_gen = 0;
   return PBIT_OK;
 }
 
@@ -924,6 +964,7 @@ int pbit_bsff_state_restore(pbit_bsff_t *b, const void *buf, size_t len, pbit_er
     pbit_state_get(&r, f, sizeof f);
     y->phase = f[0];
     y->win_valid = f[1];
+    y->sum_gen = 0; /* the tile's saved bank is not trusted across a restore */
     pbit_state_get(&r, y->snap, sizeof y->snap);
     pbit_state_get(&r, y->win, y->n_in);
   }

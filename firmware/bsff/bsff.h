@@ -92,6 +92,11 @@ typedef struct {
   pbit_bsff_binarize_t binarize;
   double pixel_threshold; /* threshold binarisation: pixel/255 > threshold */
   uint32_t pixel_samples; /* P: binary planes of the image, a power of two (1: one) */
+  /* 1: layer 1 adds the image rows once per image and weight version
+   * (FORWARD with SAVE) and every label pass restarts from that sum
+   * (RESTORE) and adds only its label rows. Same DAC codes unless an
+   * accumulator saturates (the order of the additions changes). */
+  int reuse_image_sum;
   pbit_bsff_goodness_t goodness;
   pbit_bsff_loss_t loss;
   double alpha, theta;

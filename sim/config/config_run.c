@@ -62,6 +62,7 @@ static const pbit_config_field_t kBsff[] = {
     {.key = "binarize", .type = PBIT_CONFIG_ENUM, BS(binarize), .enum_names = kBinarize},
     BDBL("pixel_threshold", pixel_threshold, 0, 1),
     BINT("pixel_samples", pixel_samples, 1, 64),
+    {.key = "reuse_image_sum", .type = PBIT_CONFIG_BOOL, BS(reuse_image_sum)},
     {.key = "goodness", .type = PBIT_CONFIG_ENUM, BS(goodness), .enum_names = kGoodness},
     {.key = "loss", .type = PBIT_CONFIG_ENUM, BS(loss), .enum_names = kLoss},
     BDBL_POS("alpha", alpha, 1e6),

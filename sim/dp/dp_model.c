@@ -17,6 +17,7 @@ struct pbit_dp {
   int32_t *bias, *delta, *dac; /* stride each */
   int16_t *delta16;            /* stride: copy of delta when WEIGHT_BITS <= 16 */
   int64_t *acc;                /* stride: accumulators when ACC_BITS > 31 */
+  int64_t *sav;                /* stride: the saved accumulator bank (SAVE, RESTORE) */
   uint8_t *vec;                /* MI input bits, one per byte */
   uint32_t *fifo;              /* FD queued indices (a FIFO-source op pops them all) */
   uint32_t *list;              /* MI scratch: VECTOR-source index list */
@@ -82,6 +83,23 @@ static void clear_acc(pbit_dp_t *dp) {
   memset(dp->acc32, 0, dp->stride * sizeof(int32_t));
 }
 
+/* SAVE: all L lanes of chunks 0..c-1 to the saved bank, the rest 0. */
+static void save_acc(pbit_dp_t *dp, size_t lanes) {
+  for (size_t j = 0; j < lanes; j++) dp->sav[j] = acc_get(dp, j);
+  memset(dp->sav + lanes, 0, (dp->stride - lanes) * sizeof(int64_t));
+}
+
+/* RESTORE: CLEAR, then lanes of chunks 0..c-1 from the saved bank. */
+static void restore_acc(pbit_dp_t *dp, size_t lanes) {
+  clear_acc(dp);
+  for (size_t j = 0; j < lanes; j++) {
+    if (dp->ab <= 31)
+      dp->acc32[j] = (int32_t)dp->sav[j];
+    else
+      dp->acc[j] = dp->sav[j];
+  }
+}
+
 /* ------------------------------------------------------------ lifetime */
 
 static void *zalloc(size_t n, size_t size) {
@@ -117,6 +135,7 @@ int pbit_dp_create(const pbit_dp_params_t *p, pbit_dp_t **out, pbit_error_t *err
   dp->delta16 = zalloc(dp->stride, sizeof(int16_t));
   dp->dac = zalloc(dp->stride, sizeof(int32_t));
   dp->acc = zalloc(dp->stride, sizeof(int64_t));
+  dp->sav = zalloc(dp->stride, sizeof(int64_t));
   dp->acc32 = zalloc(dp->stride, sizeof(int32_t));
   dp->vec = zalloc((size_t)dp->mi, 1);
   dp->fifo = zalloc((size_t)dp->fd, sizeof(uint32_t));
@@ -143,6 +162,7 @@ void pbit_dp_destroy(pbit_dp_t *dp) {
   free(dp->delta16);
   free(dp->dac);
   free(dp->acc);
+  free(dp->sav);
   free(dp->acc32);
   free(dp->vec);
   free(dp->fifo);
@@ -162,6 +182,7 @@ void pbit_dp_reset(pbit_dp_t *dp) {
   dp->done = 0;
   memset(dp->cnt, 0, sizeof(dp->cnt));
   clear_acc(dp); /* valid bits cleared */
+  memset(dp->sav, 0, dp->stride * sizeof(int64_t));
 }
 
 const pbit_dp_params_t *pbit_dp_get_params(const pbit_dp_t *dp) {
@@ -268,6 +289,8 @@ static void run_op(pbit_dp_t *dp, uint32_t ctrl) {
   int update = (ctrl & PBIT_DP_CTRL_UPDATE) != 0;
   int vector = (ctrl & PBIT_DP_CTRL_VECTOR) != 0;
   int finish = (ctrl & PBIT_DP_CTRL_FINISH) != 0;
+  int save = !update && (ctrl & PBIT_DP_CTRL_SAVE) != 0;
+  int restore = !update && (ctrl & PBIT_DP_CTRL_RESTORE) != 0;
   size_t n_out = dp->n_out;
   size_t L = (size_t)dp->L;
   int64_t c = (int64_t)((n_out + L - 1) / L);
@@ -281,12 +304,15 @@ static void run_op(pbit_dp_t *dp, uint32_t ctrl) {
     idx = dp->list;
   }
   int64_t run = vector ? vector_run_cycles(dp, idx, n, c) : (int64_t)n * c;
-  int64_t tail = finish ? (update ? c : 2 * c) : 0;
+  int64_t tail = (finish ? (update ? c : 2 * c) : 0) + (save + restore) * c;
   uint64_t ops = (uint64_t)n + (finish ? 1u : 0u); /* rows (+ the bias row) */
   uint64_t sats = 0;
 
   if (!update) {
-    if (ctrl & PBIT_DP_CTRL_CLEAR) clear_acc(dp);
+    if (restore)
+      restore_acc(dp, (size_t)c * L);
+    else if (ctrl & PBIT_DP_CTRL_CLEAR)
+      clear_acc(dp);
     if (dp->ab <= 31 && dp->w16) {
       sats += fwd_rows32_16(dp, dp->w16, dp->acc32, idx, n, n_out);
     } else if (dp->ab <= 31) {
@@ -298,6 +324,7 @@ static void run_op(pbit_dp_t *dp, uint32_t ctrl) {
       sats +=
           fwd_rows64_32(dp->acc, dp->w32, dp->stride, idx, n, n_out, smin(dp->ab), smax(dp->ab));
     }
+    if (save) save_acc(dp, (size_t)c * L);
     if (finish) {
       /* the bias row: the same saturating add, from the bias memory */
       uint32_t zero = 0;
@@ -353,7 +380,7 @@ static void run_op(pbit_dp_t *dp, uint32_t ctrl) {
 
 /* CTRL write (docs/datapath.md, "Errors"). */
 static void write_ctrl(pbit_dp_t *dp, uint32_t data) {
-  dp->ctrl = (data >> 1) & 0xfu;
+  dp->ctrl = (data >> 1) & 0x3fu;
   if (!(data & PBIT_DP_CTRL_START)) return;
   int vector = (data & PBIT_DP_CTRL_VECTOR) != 0;
   uint32_t e = 0;
@@ -676,8 +703,8 @@ int pbit_dp_run(pbit_dp_t *dp, uint32_t ctrl, const uint32_t *idx, size_t n) {
   do {
     size_t m = n - pos < fd ? n - pos : fd;
     uint32_t c = ctrl;
-    if (pos > 0) c &= ~PBIT_DP_CTRL_CLEAR;
-    if (pos + m < n) c &= ~PBIT_DP_CTRL_FINISH;
+    if (pos > 0) c &= ~(PBIT_DP_CTRL_CLEAR | PBIT_DP_CTRL_RESTORE);
+    if (pos + m < n) c &= ~(PBIT_DP_CTRL_FINISH | PBIT_DP_CTRL_SAVE);
     if (idx != NULL)
       for (size_t k = 0; k < m; k++) push_index(dp, idx[pos + k]);
     write_ctrl(dp, c | PBIT_DP_CTRL_START);
@@ -702,7 +729,7 @@ int pbit_dp_dac_codes(const pbit_dp_t *dp, int32_t *codes, size_t n) {
 
 /* ------------------------------------------------------------ state */
 
-#define DP_STATE_MAGIC UINT64_C(0x3154535044544250) /* "PBTDPST1" */
+#define DP_STATE_MAGIC UINT64_C(0x3254535044544250) /* "PBTDPST2" (2: saved bank) */
 
 typedef struct {
   uint64_t magic;
@@ -740,6 +767,7 @@ static void dp_state_write(const pbit_dp_t *dp, pbit_state_writer_t *w) {
   pbit_state_put(w, dp->dac, dp->stride * sizeof *dp->dac);
   pbit_state_put(w, dp->acc, dp->stride * sizeof *dp->acc);
   pbit_state_put(w, dp->acc32, dp->stride * sizeof *dp->acc32);
+  pbit_state_put(w, dp->sav, dp->stride * sizeof *dp->sav);
   pbit_state_put(w, dp->vec, (size_t)dp->mi);
   pbit_state_put(w, dp->fifo, (size_t)dp->fd * sizeof *dp->fifo);
 }
@@ -812,6 +840,7 @@ int pbit_dp_state_restore(pbit_dp_t *dp, const void *buf, size_t len, pbit_error
   pbit_state_get(&r, dp->dac, dp->stride * sizeof *dp->dac);
   pbit_state_get(&r, dp->acc, dp->stride * sizeof *dp->acc);
   pbit_state_get(&r, dp->acc32, dp->stride * sizeof *dp->acc32);
+  pbit_state_get(&r, dp->sav, dp->stride * sizeof *dp->sav);
   pbit_state_get(&r, dp->vec, (size_t)dp->mi);
   pbit_state_get(&r, dp->fifo, (size_t)dp->fd * sizeof *dp->fifo);
   for (size_t j = 0; j < dp->stride; j++) dp->delta16[j] = (int16_t)dp->delta[j];

@@ -39,7 +39,7 @@ enum {
 };
 
 #define PBIT_DP_ID_VALUE 0x50424450u
-#define PBIT_DP_VERSION_VALUE 1u
+#define PBIT_DP_VERSION_VALUE 2u /* 2: CTRL SAVE / RESTORE */
 #define PBIT_DP_ADDR_MAX 0xffu
 
 /* CTRL */
@@ -48,6 +48,11 @@ enum {
 #define PBIT_DP_CTRL_VECTOR 0x04u /* SRC: 0 FIFO, 1 VECTOR (index generator) */
 #define PBIT_DP_CTRL_CLEAR 0x08u  /* FORWARD: zero the accumulators first */
 #define PBIT_DP_CTRL_FINISH 0x10u /* bias (+ DAC codes in FORWARD) at the end */
+/* FORWARD: after the indices (before the bias), copy the accumulators of
+ * chunks 0..C-1 to the saved bank (C cycles); the rest of it reads 0. */
+#define PBIT_DP_CTRL_SAVE 0x20u
+/* FORWARD: start from the saved bank instead of 0 (implies CLEAR; C cycles). */
+#define PBIT_DP_CTRL_RESTORE 0x40u
 
 /* STATUS */
 #define PBIT_DP_STATUS_BUSY 0x01u

@@ -123,6 +123,29 @@ cmp -s "$TMP/p4_model-nosim.bin" "$TMP/p4_rtl/checkpoint.bin" && ok ||
   bad "pixel planes: rtl weights differ from model"
 cmp -s "$TMP/p4_model-nosim.bin" "$TMP/model-nosim.bin" && bad "pixel planes: same weights as P = 1" || ok
 
+# ---- the image sum kept in the saved accumulator bank (FORWARD with SAVE,
+# then RESTORE per label pass): model and RTL agree bit for bit, weights and
+# energy ledger, and layer 1 reads fewer weight words than without it
+sed 's/^    pixel_samples: 4/    pixel_samples: 4\n    reuse_image_sum: true/' "$TMP/p4.yaml" >"$TMP/p4r.yaml"
+grep -q "reuse_image_sum: true" "$TMP/p4r.yaml" && ok || bad "p4r.yaml: the sed did not apply"
+for be in model rtl; do
+  expect 0 "reused image sum $be" -- train --config "$TMP/p4r.yaml" --backend "$be" \
+    --out "$TMP/p4r_$be" --quiet
+done
+ckpt strip-sim "$TMP/p4r_model/checkpoint.bin" "$TMP/p4r_model-nosim.bin"
+cmp -s "$TMP/p4r_model-nosim.bin" "$TMP/p4r_rtl/checkpoint.bin" && ok ||
+  bad "reused image sum: rtl weights differ from model"
+cmp -s "$TMP/p4r_model/energy.csv" "$TMP/p4r_rtl/energy.csv" && ok ||
+  bad "reused image sum: rtl energy ledger differs from model"
+python3 - "$TMP/p4_model/summary.json" "$TMP/p4r_model/summary.json" <<'EOF' && ok ||
+import json, sys
+plain, reuse = (json.load(open(p)) for p in sys.argv[1:])
+key = "energy_per_update_pj"
+print(f"energy per update: {plain[key]:.0f} pJ plain, {reuse[key]:.0f} pJ with the image sum reused")
+sys.exit(0 if reuse[key] < 0.9 * plain[key] else 1)
+EOF
+  bad "reused image sum: the energy per update did not drop by 10 %"
+
 # ---- the contract's fields; the breakdown adds up to the total
 $PY - "$TMP/model/summary.json" <<'EOF' && ok || bad "summary.json fields"
 import json, math, sys

@@ -117,6 +117,7 @@ int64_t rand_val(std::mt19937_64 &g, int bits, int mode) {
 // testing reaches saturation, stalls, errors and the rest.
 struct Coverage {
   uint64_t ops = 0, vector_ops = 0, update_ops = 0, empty_ops = 0, errors = 0, regeom = 0;
+  uint64_t saves = 0, restores = 0;
   pbit_dp_counters_t c{};
 };
 
@@ -271,6 +272,9 @@ void run_scenario(Lockstep &ls, const Scenario &sc, Coverage &cov) {
     if (pick(0, 2) == 0) ctrl |= PBIT_DP_CTRL_UPDATE;
     if (pick(0, 1)) ctrl |= PBIT_DP_CTRL_CLEAR;
     if (pick(0, 3) != 0) ctrl |= PBIT_DP_CTRL_FINISH;
+    // SAVE / RESTORE are FORWARD bits; UPDATE must ignore them too.
+    if (pick(0, 2) == 0) ctrl |= PBIT_DP_CTRL_SAVE;
+    if (pick(0, 2) == 0) ctrl |= PBIT_DP_CTRL_RESTORE;
     bool vector = pick(0, 2) == 0;
     if (vector) {
       // Input vector: density from empty to full.
@@ -304,6 +308,8 @@ void run_scenario(Lockstep &ls, const Scenario &sc, Coverage &cov) {
     ASSERT_EQ(pbit_dp_drv_counters(&bus, &c, &err), PBIT_OK) << err.msg;
     cov.ops++;
     if (ctrl & PBIT_DP_CTRL_UPDATE) cov.update_ops++;
+    if (!(ctrl & PBIT_DP_CTRL_UPDATE) && (ctrl & PBIT_DP_CTRL_SAVE)) cov.saves++;
+    if (!(ctrl & PBIT_DP_CTRL_UPDATE) && (ctrl & PBIT_DP_CTRL_RESTORE)) cov.restores++;
     if (ctrl & PBIT_DP_CTRL_UPDATE) {
       for (int i = 0; i < n_in; i++)
         ASSERT_EQ(pbit_dp_drv_win_read(&bus, PBIT_DP_WIN_WEIGHT, i, 0, got.data(), n_out, &err),
@@ -336,10 +342,11 @@ TEST_P(LockstepTest, RandomGeometries) {
   }
   std::printf(
       "  %s: %d geometries, %llu ops (%llu UPDATE, %llu VECTOR, %llu empty), %llu errors, "
-      "%llu re-geometries; cycles %llu, stalls %llu, saturations %llu, dac codes %llu\n",
+      "%llu re-geometries, %llu SAVE, %llu RESTORE; cycles %llu, stalls %llu, saturations %llu, dac codes %llu\n",
       name.c_str(), n, (unsigned long long)cov.ops, (unsigned long long)cov.update_ops,
       (unsigned long long)cov.vector_ops, (unsigned long long)cov.empty_ops,
       (unsigned long long)cov.errors, (unsigned long long)cov.regeom,
+      (unsigned long long)cov.saves, (unsigned long long)cov.restores,
       (unsigned long long)cov.c.v[PBIT_DP_CNT_CYCLES],
       (unsigned long long)cov.c.v[PBIT_DP_CNT_STALL_CYCLES],
       (unsigned long long)cov.c.v[PBIT_DP_CNT_SATURATIONS],
@@ -348,6 +355,8 @@ TEST_P(LockstepTest, RandomGeometries) {
   EXPECT_GT(cov.update_ops, 0u);
   EXPECT_GT(cov.empty_ops, 0u);
   EXPECT_GT(cov.errors, 0u);
+  EXPECT_GT(cov.saves, 0u);
+  EXPECT_GT(cov.restores, 0u);
   EXPECT_GT(cov.c.v[PBIT_DP_CNT_STALL_CYCLES], 0u);
   EXPECT_GT(cov.c.v[PBIT_DP_CNT_SATURATIONS], 0u);
 }

@@ -253,6 +253,61 @@ TEST(Bsff, PixelPlanesKeepTheInputScale) {
   }
 }
 
+// reuse_image_sum: layer 1 adds the image rows once per image and weight
+// version (SAVE) and each label pass restarts from that sum (RESTORE). One
+// layer in reference mode depends only on the DAC codes, so training and
+// scoring must give the same weights and scores as the plain path, for fewer
+// weight reads and cycles. (The readout reads p-bit samples, whose clock
+// differs, so it is trained but not compared.) A second example image must not reuse
+// the first one's sum, and an UPDATE must not reuse a sum of old weights.
+TEST(Bsff, ReusedImageSumGivesTheSameCodesForLessWork) {
+  Task train(150, 21), test(60, 22);
+  std::vector<int32_t> w[2];
+  std::vector<double> sc[2];
+  std::vector<int32_t> codes[2];
+  pbit_bsff_counters_t tc[2]{}, ic[2]{};
+  for (int k = 0; k < 2; k++) {
+    SCOPED_TRACE(k ? "reuse" : "plain");
+    pbit_bsff_config_t c = SmallConfig();
+    c.mode = PBIT_BSFF_REFERENCE;
+    c.layers = 1;
+    c.pixel_samples = 4;  // the label rows come with every plane
+    c.negatives = PBIT_BSFF_NEG_HARD;
+    c.readout = 1;
+    c.readout_lr = 0.05;
+    c.reuse_image_sum = k;
+    Rig r;
+    ASSERT_EQ(r.Open(c, "ideal"), PBIT_OK) << r.err.msg;
+    Train(r, train, 1);
+    // The last FORWARD was the readout's neutral pass after the UPDATEs:
+    // it must have used the new weights.
+    codes[k].resize(c.units[0]);
+    ASSERT_EQ(pbit_hal_select(r.hal, 0), PBIT_HAL_OK);
+    ASSERT_EQ(pbit_hal_pbit_codes(r.hal, codes[k].data(), c.units[0]), PBIT_HAL_OK);
+    w[k] = r.Weights(c);
+    sc[k] = Scores(r, test, test.n);
+    ASSERT_EQ(pbit_bsff_counters(r.b, 1, &tc[k], &r.err), PBIT_OK);
+    ASSERT_EQ(pbit_bsff_counters(r.b, 0, &ic[k], &r.err), PBIT_OK);
+  }
+  EXPECT_EQ(w[0], w[1]);
+  EXPECT_EQ(codes[0], codes[1]);
+  EXPECT_EQ(sc[0], sc[1]);
+  auto reads = [](const pbit_bsff_counters_t &t) {
+    uint64_t s = 0;
+    for (int ph = 0; ph < PBIT_BSFF_NUM_PH; ph++) s += t.dp[ph][PBIT_DP_CNT_SRAM_READS];
+    return s;
+  };
+  // Per training example the plain path adds the image C + 3 times (scores,
+  // positive, negative, readout); the reuse path twice (before the UPDATEs
+  // and for the readout after them).
+  EXPECT_LT(reads(tc[1]), reads(tc[0]));
+  EXPECT_LT(tc[1].cycles, tc[0].cycles);
+  // Scoring a test image: C passes become one image pass and C label tails.
+  EXPECT_LT(2 * reads(ic[1]), reads(ic[0]));
+  EXPECT_EQ(ic[0].dp[PBIT_BSFF_PH_SCORE][PBIT_DP_CNT_DAC_CODES],
+            ic[1].dp[PBIT_BSFF_PH_SCORE][PBIT_DP_CNT_DAC_CODES]);
+}
+
 // The expected goodness of one unit against closed forms: MEAN is sum_k p_k;
 // SQUARE is E[n^2] / K over the Poisson-binomial law of the count n (built
 // here by convolution, not by the variance formula the code uses); both

@@ -729,7 +729,8 @@ int pbit_dp_dac_codes(const pbit_dp_t *dp, int32_t *codes, size_t n) {
 
 /* ------------------------------------------------------------ state */
 
-#define DP_STATE_MAGIC UINT64_C(0x3254535044544250) /* "PBTDPST2" (2: saved bank) */
+#define DP_STATE_MAGIC UINT64_C(0x3254535044544250)    /* "PBTDPST2" (2: saved bank) */
+#define DP_STATE_MAGIC_V1 UINT64_C(0x3154535044544250) /* "PBTDPST1": no saved bank */
 
 typedef struct {
   uint64_t magic;
@@ -802,14 +803,16 @@ int pbit_dp_state_restore(pbit_dp_t *dp, const void *buf, size_t len, pbit_error
   dp_fp(dp, &want);
   pbit_state_get(&r, &got, sizeof got);
   got.name[sizeof got.name - 1] = '\0';
-  if (!r.ok || got.magic != DP_STATE_MAGIC)
+  if (!r.ok || (got.magic != DP_STATE_MAGIC && got.magic != DP_STATE_MAGIC_V1))
     return pbit_error_set(err, PBIT_ERR_DATA, NULL, 0, 0, "not a datapath state");
+  /* Version 1 had no saved bank: it restores as a reset (empty) bank. */
+  int v1 = got.magic == DP_STATE_MAGIC_V1;
   if (strcmp(got.name, want.name) != 0 || memcmp(got.geom, want.geom, sizeof got.geom) != 0)
     return pbit_error_set(err, PBIT_ERR_CONFIG, NULL, 0, 0,
                           "datapath state saved for accel '%s', this datapath is '%s'%s", got.name,
                           want.name,
                           strcmp(got.name, want.name) == 0 ? " with other parameters" : "");
-  size_t need = pbit_dp_state_size(dp);
+  size_t need = pbit_dp_state_size(dp) - (v1 ? dp->stride * sizeof *dp->sav : 0);
   if (len != need)
     return pbit_error_set(err, PBIT_ERR_DATA, NULL, 0, 0,
                           "datapath state is %zu bytes, expected %zu", len, need);
@@ -840,7 +843,10 @@ int pbit_dp_state_restore(pbit_dp_t *dp, const void *buf, size_t len, pbit_error
   pbit_state_get(&r, dp->dac, dp->stride * sizeof *dp->dac);
   pbit_state_get(&r, dp->acc, dp->stride * sizeof *dp->acc);
   pbit_state_get(&r, dp->acc32, dp->stride * sizeof *dp->acc32);
-  pbit_state_get(&r, dp->sav, dp->stride * sizeof *dp->sav);
+  if (v1)
+    memset(dp->sav, 0, dp->stride * sizeof *dp->sav);
+  else
+    pbit_state_get(&r, dp->sav, dp->stride * sizeof *dp->sav);
   pbit_state_get(&r, dp->vec, (size_t)dp->mi);
   pbit_state_get(&r, dp->fifo, (size_t)dp->fd * sizeof *dp->fifo);
   for (size_t j = 0; j < dp->stride; j++) dp->delta16[j] = (int16_t)dp->delta[j];

@@ -681,15 +681,32 @@ int pbit_hal_sim_state_restore(pbit_hal_t *h, const void *buf, size_t len, pbit_
                           want.accel);
   if (got.selected >= h->ntiles)
     return pbit_error_set(err, PBIT_ERR_DATA, NULL, 0, 0, "simulator state: bad tile number");
-  size_t need = 0;
-  pbit_hal_sim_state_size(h, &need, err);
-  if (len != need)
-    return pbit_error_set(err, PBIT_ERR_DATA, NULL, 0, 0,
-                          "simulator state is %zu bytes, expected %zu", len, need);
-  /* Sizes match, so every tile's record is where it should be. Tile by
-   * tile, the array first: its check (device, seed) refuses before any
-   * change on tile 0. */
+  /* Every tile's record must end where the next begins and the last at
+   * the end (the array's and backend's parts carry their byte counts,
+   * which their own restores check: an older datapath state is shorter).
+   * Then tile by tile, the array first: its check (device, seed) refuses
+   * before any change on tile 0. */
   const size_t mc = h->max_copies, mu = (size_t)h->p.max_units;
+  pbit_state_reader_t walk = r;
+  const size_t fixed = 2 * sizeof(uint64_t) + 2 * sizeof(uint32_t) + (mc + mu) * sizeof(int32_t);
+  for (uint32_t i = 0; i < h->ntiles && walk.ok; i++) {
+    if (fixed > len - walk.pos) {
+      walk.ok = 0;
+      break;
+    }
+    walk.pos += fixed;
+    for (int part = 0; part < 2 && walk.ok; part++) {
+      uint64_t n = pbit_state_get_u64(&walk);
+      if (walk.ok && n <= len - walk.pos)
+        walk.pos += (size_t)n;
+      else
+        walk.ok = 0;
+    }
+  }
+  if (!walk.ok || walk.pos != len)
+    return pbit_error_set(err, PBIT_ERR_DATA, NULL, 0, 0,
+                          "simulator state: %zu bytes do not hold %u tile records", len,
+                          h->ntiles);
   for (uint32_t i = 0; i < h->ntiles; i++) {
     hal_tile_t *t = &h->tiles[i];
     uint64_t toff = pbit_state_get_u64(&r);

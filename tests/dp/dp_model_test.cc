@@ -797,4 +797,38 @@ TEST(DpModel, StateRestoreRefusesOtherParametersAndDamage) {
   EXPECT_EQ(pbit_dp_state_restore(a.get(), nullptr, s.size(), &err), PBIT_ERR_ARG);
 }
 
+// A state of datapath VERSION 1 (magic PBTDPST1, no saved bank) restores
+// with an empty saved bank: an old checkpoint resumes exactly.
+TEST(DpModel, StateOfVersionOneRestoresWithAnEmptySavedBank) {
+  const pbit_dp_params_t p = Params();  // 4 lanes, MI 64, MU 16, FD 4
+  const size_t stride = 16, mi = 64, fd = 4;
+  Dp a(p);
+  pbit_dp_set_geometry(a.get(), 3, 8, 1);
+  a.Write(PBIT_DP_WIN_WEIGHT, 1, 0, {1, 2, 3, 4, 5, 6, 7, 8});
+  a.Write(PBIT_DP_WIN_INPUT, 0, 0, {1, 0, 1});  // the bytes after the bank are not all 0
+  const uint32_t one = 1;
+  ASSERT_EQ(pbit_dp_run(a.get(), PBIT_DP_CTRL_CLEAR | PBIT_DP_CTRL_FINISH, &one, 1), PBIT_OK);
+  std::vector<uint8_t> v2(pbit_dp_state_size(a.get()));
+  pbit_error_t err;
+  ASSERT_EQ(pbit_dp_state_save(a.get(), v2.data(), v2.size(), &err), PBIT_OK);
+  // Version 1: the same bytes without the bank (before the input bits and
+  // the FIFO), magic ...ST1.
+  std::vector<uint8_t> v1 = v2;
+  size_t at = v1.size() - mi - fd * 4 - stride * 8;
+  v1.erase(v1.begin() + static_cast<std::ptrdiff_t>(at),
+           v1.begin() + static_cast<std::ptrdiff_t>(at + stride * 8));
+  ASSERT_EQ(v1[7], '2');
+  v1[7] = '1';
+  Dp b(p);
+  pbit_dp_set_geometry(b.get(), 3, 8, 1);
+  ASSERT_EQ(pbit_dp_run(b.get(), PBIT_DP_CTRL_CLEAR | PBIT_DP_CTRL_SAVE, &one, 1), PBIT_OK);
+  ASSERT_EQ(pbit_dp_state_restore(b.get(), v1.data(), v1.size(), &err), PBIT_OK) << err.msg;
+  std::vector<uint8_t> back(v2.size());
+  ASSERT_EQ(pbit_dp_state_save(b.get(), back.data(), back.size(), &err), PBIT_OK);
+  EXPECT_EQ(back, v2);  // the bank b had saved is gone, as in a's
+  EXPECT_EQ(pbit_dp_state_restore(b.get(), v1.data(), v1.size() - 1, &err), PBIT_ERR_DATA);
+  v2[7] = '1';  // a version-1 magic on a version-2 layout
+  EXPECT_EQ(pbit_dp_state_restore(b.get(), v2.data(), v2.size(), &err), PBIT_ERR_DATA);
+}
+
 }  // namespace

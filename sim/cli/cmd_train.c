@@ -383,7 +383,8 @@ typedef struct {
   const char *backend, *config_path, *plot_msg;
   uint32_t epochs, test_n, train_n;
   double test_acc, readout_acc, train_seconds, eval_seconds;
-  uint64_t examples;
+  uint64_t examples;       /* trained in total (a resumed run: since its start) */
+  uint64_t timed_examples; /* trained by this process, in train_seconds */
   const energy_t *e;
   const pbit_bsff_counters_t *tc;
   double clock_ns;
@@ -433,7 +434,7 @@ static int write_summary(const char *dir, const summary_t *s, pbit_error_t *err)
   fprintf(f, "  \"train_seconds\": %.3f,\n  \"eval_seconds\": %.3f,\n", s->train_seconds,
           s->eval_seconds);
   fprintf(f, "  \"samples_per_second\": %.3f,\n",
-          s->train_seconds > 0 ? (double)s->examples / s->train_seconds : 0.0);
+          s->train_seconds > 0 ? (double)s->timed_examples / s->train_seconds : 0.0);
   fprintf(f, "  \"cycles_per_update\": %.1f,\n", (double)s->tc->cycles / per);
   fprintf(f, "  \"simulated_seconds_per_update\": %.9g,\n",
           (double)s->tc->cycles / per * s->clock_ns * 1e-9);
@@ -723,7 +724,7 @@ static int train_job(void *arg) {
   const int exact = res.kind == PBIT_CKPT_RESUME_EXACT;
   summary_t s = {
       &run,           run.backend,      path,    pm,     (uint32_t)run.epochs, n_test, n_train,
-      test_acc,       ro_acc,           train_s, eval_s, tc.examples,          &e,     &tc,
+      test_acc,       ro_acc,           train_s, eval_s, tc.examples,          pg.done, &e, &tc,
       accel.clock_ns, o.resume != NULL, exact};
   rc = write_energy_csv(outdir, &e, &err);
   if (rc == PBIT_OK) rc = write_summary(outdir, &s, &err);
@@ -737,7 +738,7 @@ static int train_job(void *arg) {
            e.baseline_per_update_pj / 1000, e.baseline_per_update_pj / e.per_update_pj);
   printf("energy per infer.  %.1f nJ\n", e.per_inference_pj / 1000);
   printf("train time         %.1f s (%.0f examples/s)\n", train_s,
-         train_s > 0 ? (double)tc.examples / train_s : 0.0);
+         train_s > 0 ? (double)pg.done / train_s : 0.0);
   if (j->sc_thread) printf("firmware           an SC_THREAD, bus master of the SystemC top\n");
   printf("outputs            %s/{summary.json,curve.csv,%senergy.csv,checkpoint.bin}\n", outdir,
          pm ? "" : "curve.png,");

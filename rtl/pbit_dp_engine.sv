@@ -438,11 +438,14 @@ module pbit_dp_engine #(
   end
 
   // A SAVE replaces the whole saved bank: chunks it does not write read 0.
-  always_comb begin
-    svalid_d = svalid_q;
-    if (op_valid && op_kind == OpSave && chunk_q == '0) svalid_d = '0;
-    if (smem_we_o) svalid_d[s1_chunk_q] = 1'b1;
-  end
+  // (Continuous assignments: the same logic as an always_comb, the saved
+  // bits cleared and then one bit set, hung Icarus 11 in an endless
+  // zero-delay loop at the first RUN cycle.)
+  logic            save_first;
+  logic [Cmax-1:0] svalid_set;
+  assign save_first = op_valid && (op_kind == OpSave) && (chunk_q == '0);
+  assign svalid_set = smem_we_o ? (Cmax'(1) << s1_chunk_q) : '0;
+  assign svalid_d   = (save_first ? '0 : svalid_q) | svalid_set;
   assign acc_valid_o = valid_q;
 
   assign dac_valid_o = s1_emit;

@@ -45,7 +45,7 @@ module pbit_dp_top_tb #(
       RWinSel = 8'h20, RWinRow = 8'h21, RWinCol = 8'h22, RWinData = 8'h23, RWinDataHi = 8'h24,
       RCntBase = 8'h40;
   localparam logic [31:0] Start = 32'h01, Update = 32'h02, Vector = 32'h04, Clear = 32'h08,
-      Finish = 32'h10;
+      Finish = 32'h10, Save = 32'h20, Restore = 32'h40;
   localparam logic [31:0] StBusy = 32'h01, StDone = 32'h02, StError = 32'h04, StEmpty = 32'h08,
       StFull = 32'h10;
   localparam logic [31:0] EGeom = 32'h01, EIdx = 32'h02, EOvf = 32'h04, ECtrl = 32'h08,
@@ -79,6 +79,7 @@ module pbit_dp_top_tb #(
   longint b[0:NOUT-1];
   longint d[0:NOUT-1];
   longint acc[0:NOUT-1];
+  longint saved[0:NOUT-1];  // the saved accumulator bank (SAVE / RESTORE)
   longint code[0:NOUT-1];
   logic vec[0:ROWS-1];
   logic loaded[0:ROWS-1];
@@ -262,9 +263,15 @@ module pbit_dp_top_tb #(
     // Reference.
     sats = 0;
     if (!upd) begin
-      if (ctrl[3]) for (int j = 0; j < NOUT; j++) acc[j] = 0;
+      if (ctrl[6]) begin  // RESTORE: CLEAR, then the saved chunks 0..C-1
+        for (int j = 0; j < NOUT; j++) acc[j] = (j < c * L) ? saved[j] : 0;
+      end else if (ctrl[3]) begin
+        for (int j = 0; j < NOUT; j++) acc[j] = 0;
+      end
       for (k = 0; k < nidx; k++)
         for (int j = 0; j < n_out; j++) acc[j] = sat(acc[j] + w[idx[k]*NOUT+j], AB);
+      if (ctrl[5])  // SAVE: chunks 0..C-1, the rest of the bank 0
+        for (int j = 0; j < NOUT; j++) saved[j] = (j < c * L) ? acc[j] : 0;
       if (fin) begin
         for (int j = 0; j < n_out; j++) acc[j] = sat(acc[j] + b[j], AB);
         for (int j = 0; j < n_out; j++) code[j] = dac(acc[j]);
@@ -276,6 +283,7 @@ module pbit_dp_top_tb #(
     end
     run = vsrc ? vector_run(c) : nidx * c;
     tail = fin ? (upd ? c : 2 * c) : 0;
+    if (!upd) tail = tail + (longint'(ctrl[5]) + longint'(ctrl[6])) * c;
     ops = nidx + fin;
     cyc = 2 + run + tail;
     want[0] = cyc;
@@ -334,11 +342,12 @@ module pbit_dp_top_tb #(
   initial begin
     $display("pbit_dp_top_tb: L=%0d WB=%0d AB=%0d DB=%0d SB=%0d FD=%0d MI=%0d MU=%0d; n_in %0d n_out %0d; vector n_in %0d n_out %0d",
              L, WB, AB, DB, SB, FD, MAX_INPUTS, MAX_UNITS, NIN, NOUT, VIN, VOUT);
+    for (j = 0; j < NOUT; j++) saved[j] = 0;  // reset: the saved bank reads 0
     repeat (3) @(negedge clk);
     rst_n = 1'b1;
     `TB_CHECK_EQ(ready, 1'b1, "ready_o")
     expect_reg(RId, 32'h5042_4450, "ID");
-    expect_reg(RVersion, 1, "VERSION");
+    expect_reg(RVersion, 2, "VERSION");
     for (k = 0; k < 8; k++) begin
       case (k)
         0: r = LANES;
@@ -494,6 +503,19 @@ module pbit_dp_top_tb #(
       bus_write(RShift, shift);
       run_op(Vector | Clear | Finish, $sformatf("FORWARD vector pattern %0d", n));
       check_acc("VECTOR accumulators");
+      // The firmware's shared sum: the vector once with SAVE, then tails
+      // from the FIFO that start from it (RESTORE), one with FINISH.
+      run_op(Vector | Clear | Save, $sformatf("FORWARD vector SAVE %0d", n));
+      check_acc("accumulators after SAVE");
+      nidx = 2;
+      idx[0] = VIN - 1;
+      idx[1] = n % VIN;
+      for (k = 0; k < nidx; k++) if (!loaded[idx[k]]) write_row(idx[k]);
+      run_op(Restore | Finish, $sformatf("FORWARD RESTORE finish %0d", n));
+      check_acc("accumulators after RESTORE + tail");
+      nidx = 0;
+      run_op(Restore | Save, $sformatf("FORWARD RESTORE of an empty list %0d", n));
+      check_acc("accumulators after RESTORE");
       run_op(Vector | Update, $sformatf("UPDATE vector pattern %0d", n));
       k = 0;  // a sample of the updated rows keeps the wide config fast
       for (i = 0; i < VIN; i++) if (vec[i] && (k < 4 || i >= VIN - 2)) begin

@@ -722,10 +722,10 @@ static int train_job(void *arg) {
       plot_curve(outdir, run.name, bc->readout, plot_msg, sizeof plot_msg) == 0 ? NULL : plot_msg;
   if (pm != NULL) fprintf(stderr, "pbitsim: warning: no curve.png: %s\n", pm);
   const int exact = res.kind == PBIT_CKPT_RESUME_EXACT;
-  summary_t s = {
-      &run,           run.backend,      path,    pm,     (uint32_t)run.epochs, n_test, n_train,
-      test_acc,       ro_acc,           train_s, eval_s, tc.examples,          pg.done, &e, &tc,
-      accel.clock_ns, o.resume != NULL, exact};
+  summary_t s = {&run,           run.backend,      path,     pm,     (uint32_t)run.epochs,
+                 n_test,         n_train,          test_acc, ro_acc, train_s,
+                 eval_s,         tc.examples,      pg.done,  &e,     &tc,
+                 accel.clock_ns, o.resume != NULL, exact};
   rc = write_energy_csv(outdir, &e, &err);
   if (rc == PBIT_OK) rc = write_summary(outdir, &s, &err);
   if (rc != PBIT_OK) goto out;

@@ -705,8 +705,7 @@ int pbit_hal_sim_state_restore(pbit_hal_t *h, const void *buf, size_t len, pbit_
   }
   if (!walk.ok || walk.pos != len)
     return pbit_error_set(err, PBIT_ERR_DATA, NULL, 0, 0,
-                          "simulator state: %zu bytes do not hold %u tile records", len,
-                          h->ntiles);
+                          "simulator state: %zu bytes do not hold %u tile records", len, h->ntiles);
   for (uint32_t i = 0; i < h->ntiles; i++) {
     hal_tile_t *t = &h->tiles[i];
     uint64_t toff = pbit_state_get_u64(&r);

@@ -191,8 +191,8 @@ TEST(DpModel, ForwardSaturatesStickyAndCountsClamps) {
 // FORWARD from them. One shared part, then one tail per pass: the same
 // accumulators and codes as the whole list, for C extra cycles each.
 TEST(DpModel, SaveAndRestoreShareAPartialSum) {
-  Dp d(Params(4, 8, 12, 6, 8, 4, 8, 8));  // 4 lanes, FIFO depth 4
-  pbit_dp_set_geometry(d.get(), 6, 6, 2);   // C = 2 chunks
+  Dp d(Params(4, 8, 12, 6, 8, 4, 8, 8));   // 4 lanes, FIFO depth 4
+  pbit_dp_set_geometry(d.get(), 6, 6, 2);  // C = 2 chunks
   for (uint32_t i = 0; i < 6; i++) {
     std::vector<int32_t> row(6);
     for (int j = 0; j < 6; j++) row[j] = static_cast<int32_t>(i * 7 + j * 3) - 20;
@@ -203,26 +203,25 @@ TEST(DpModel, SaveAndRestoreShareAPartialSum) {
   for (uint32_t tail = 4; tail < 6; tail++) {
     std::vector<uint32_t> whole = shared;
     whole.push_back(tail);
-    ASSERT_EQ(pbit_dp_run(d.get(), PBIT_DP_CTRL_CLEAR | PBIT_DP_CTRL_FINISH, whole.data(),
-                          whole.size()),
-              PBIT_OK);
+    ASSERT_EQ(
+        pbit_dp_run(d.get(), PBIT_DP_CTRL_CLEAR | PBIT_DP_CTRL_FINISH, whole.data(), whole.size()),
+        PBIT_OK);
     std::vector<int64_t> want = d.Read(PBIT_DP_WIN_ACC, 0, 0, 6);
     std::vector<int64_t> want_dac = d.Read(PBIT_DP_WIN_DAC, 0, 0, 6);
     d.W(PBIT_DP_REG_CNT_CLEAR, 0);
-    ASSERT_EQ(pbit_dp_run(d.get(), PBIT_DP_CTRL_CLEAR | PBIT_DP_CTRL_SAVE, shared.data(),
-                          shared.size()),
-              PBIT_OK);
+    ASSERT_EQ(
+        pbit_dp_run(d.get(), PBIT_DP_CTRL_CLEAR | PBIT_DP_CTRL_SAVE, shared.data(), shared.size()),
+        PBIT_OK);
     EXPECT_EQ(d.Cnt(PBIT_DP_CNT_CYCLES), (2u + 4 * 2) + (2u + 1 * 2 + 2));  // SAVE: + C
     // Something else in between: the accumulators move, the saved bank not.
     ASSERT_EQ(pbit_dp_run(d.get(), PBIT_DP_CTRL_CLEAR | PBIT_DP_CTRL_FINISH, whole.data(), 2),
               PBIT_OK);
     d.W(PBIT_DP_REG_CNT_CLEAR, 0);
-    ASSERT_EQ(pbit_dp_run(d.get(), PBIT_DP_CTRL_RESTORE | PBIT_DP_CTRL_FINISH, &tail, 1),
-              PBIT_OK);
+    ASSERT_EQ(pbit_dp_run(d.get(), PBIT_DP_CTRL_RESTORE | PBIT_DP_CTRL_FINISH, &tail, 1), PBIT_OK);
     EXPECT_EQ(d.Read(PBIT_DP_WIN_ACC, 0, 0, 6), want) << "tail " << tail;
     EXPECT_EQ(d.Read(PBIT_DP_WIN_DAC, 0, 0, 6), want_dac);
     EXPECT_EQ(d.Cnt(PBIT_DP_CNT_CYCLES), 2u + 2 + 1 * 2 + 2 * 2);  // RESTORE: + C
-    EXPECT_EQ(d.Cnt(PBIT_DP_CNT_SRAM_READS), (1u + 1) * 2);       // the tail and the bias
+    EXPECT_EQ(d.Cnt(PBIT_DP_CNT_SRAM_READS), (1u + 1) * 2);        // the tail and the bias
   }
   // RESTORE of an empty list: the saved sums plus the bias.
   ASSERT_EQ(pbit_dp_run(d.get(), PBIT_DP_CTRL_RESTORE, nullptr, 0), PBIT_OK);

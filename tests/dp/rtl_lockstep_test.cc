@@ -342,12 +342,12 @@ TEST_P(LockstepTest, RandomGeometries) {
   }
   std::printf(
       "  %s: %d geometries, %llu ops (%llu UPDATE, %llu VECTOR, %llu empty), %llu errors, "
-      "%llu re-geometries, %llu SAVE, %llu RESTORE; cycles %llu, stalls %llu, saturations %llu, dac codes %llu\n",
+      "%llu re-geometries, %llu SAVE, %llu RESTORE; cycles %llu, stalls %llu, saturations %llu, "
+      "dac codes %llu\n",
       name.c_str(), n, (unsigned long long)cov.ops, (unsigned long long)cov.update_ops,
       (unsigned long long)cov.vector_ops, (unsigned long long)cov.empty_ops,
-      (unsigned long long)cov.errors, (unsigned long long)cov.regeom,
-      (unsigned long long)cov.saves, (unsigned long long)cov.restores,
-      (unsigned long long)cov.c.v[PBIT_DP_CNT_CYCLES],
+      (unsigned long long)cov.errors, (unsigned long long)cov.regeom, (unsigned long long)cov.saves,
+      (unsigned long long)cov.restores, (unsigned long long)cov.c.v[PBIT_DP_CNT_CYCLES],
       (unsigned long long)cov.c.v[PBIT_DP_CNT_STALL_CYCLES],
       (unsigned long long)cov.c.v[PBIT_DP_CNT_SATURATIONS],
       (unsigned long long)cov.c.v[PBIT_DP_CNT_DAC_CODES]);

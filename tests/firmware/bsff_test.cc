@@ -216,7 +216,8 @@ TEST(Bsff, PixelPlanesKeepTheInputScale) {
   Task bw(40, 11);
   for (auto &v : bw.px) v = v > 127 ? 255 : 0;
   Task grey(40, 12);
-  for (size_t i = 0; i < grey.px.size(); i++) grey.px[i] = static_cast<uint8_t>(40 + (i * 37) % 180);
+  for (size_t i = 0; i < grey.px.size(); i++)
+    grey.px[i] = static_cast<uint8_t>(40 + (i * 37) % 180);
   std::vector<double> sc[2][2];  // [P = 1, 4][bw, grey]
   for (int k = 0; k < 2; k++) {
     pbit_bsff_config_t c = SmallConfig();
@@ -467,43 +468,51 @@ std::vector<double> Continue(Rig &r, const pbit_bsff_config_t &c, const Task &t,
 }
 
 TEST(Bsff, StateWithSimulatorStateResumesBitForBit) {
-  Task t(30, 12);
-  pbit_bsff_config_t c = SmallConfig();
-  c.layers = 3;
-  c.units[2] = 16;
-  c.negatives = PBIT_BSFF_NEG_HARD;
-  c.schedule = PBIT_BSFF_SCHED_COSINE;
-  c.total_steps = 60;
-  c.readout = 1;
-  c.samples = 2;
-  Rig a;
-  ASSERT_EQ(a.Open(c, "smtj-slow"), PBIT_OK) << a.err.msg;
-  Continue(a, c, t, 0, 25);  // ends with inference and reads: both groups live
-  Snapshot s = Save(a);
-  std::vector<double> first = Continue(a, c, t, 25, 60);
-  // A new trainer on a new accelerator, as `pbitsim train --resume` builds
-  // it (initial weights loaded), then both states.
-  Rig b;
-  ASSERT_EQ(b.Open(c, "smtj-slow"), PBIT_OK) << b.err.msg;
-  ASSERT_EQ(pbit_hal_sim_state_restore(b.hal, s.sim.data(), s.sim.size(), &b.err), PBIT_OK)
-      << b.err.msg;
-  ASSERT_EQ(pbit_bsff_state_restore(b.b, s.fw.data(), s.fw.size(), &b.err), PBIT_OK) << b.err.msg;
-  EXPECT_EQ(Continue(b, c, t, 25, 60), first);
-  // The firmware state alone (fresh p-bits, other clock) is not enough.
-  Rig d;
-  ASSERT_EQ(d.Open(c, "smtj-slow"), PBIT_OK) << d.err.msg;
-  Rig src;
-  ASSERT_EQ(src.Open(c, "smtj-slow"), PBIT_OK);
-  Continue(src, c, t, 0, 25);
-  std::vector<int32_t> w = src.Weights(c);
-  size_t off = 0;
-  for (uint32_t l = 0; l < c.layers; l++) {
-    size_t n = static_cast<size_t>(pbit_bsff_layer_inputs(&c, l)) * c.units[l];
-    ASSERT_EQ(pbit_bsff_write_layer(d.b, l, w.data() + off, w.data() + off + n, &d.err), PBIT_OK);
-    off += n + c.units[l];
+  // Also with the image sum kept in the saved bank across the passes: the
+  // bank is part of the simulator state, the firmware recomputes the sum
+  // after a restore (a new image comes first in both runs).
+  for (int reuse = 0; reuse < 2; reuse++) {
+    SCOPED_TRACE(reuse ? "reuse_image_sum" : "plain");
+    Task t(30, 12);
+    pbit_bsff_config_t c = SmallConfig();
+    c.layers = 3;
+    c.units[2] = 16;
+    c.negatives = PBIT_BSFF_NEG_HARD;
+    c.schedule = PBIT_BSFF_SCHED_COSINE;
+    c.total_steps = 60;
+    c.readout = 1;
+    c.samples = 2;
+    c.reuse_image_sum = reuse;
+    c.pixel_samples = reuse ? 2 : 1;
+    Rig a;
+    ASSERT_EQ(a.Open(c, "smtj-slow"), PBIT_OK) << a.err.msg;
+    Continue(a, c, t, 0, 25);  // ends with inference and reads: both groups live
+    Snapshot s = Save(a);
+    std::vector<double> first = Continue(a, c, t, 25, 60);
+    // A new trainer on a new accelerator, as `pbitsim train --resume` builds
+    // it (initial weights loaded), then both states.
+    Rig b;
+    ASSERT_EQ(b.Open(c, "smtj-slow"), PBIT_OK) << b.err.msg;
+    ASSERT_EQ(pbit_hal_sim_state_restore(b.hal, s.sim.data(), s.sim.size(), &b.err), PBIT_OK)
+        << b.err.msg;
+    ASSERT_EQ(pbit_bsff_state_restore(b.b, s.fw.data(), s.fw.size(), &b.err), PBIT_OK) << b.err.msg;
+    EXPECT_EQ(Continue(b, c, t, 25, 60), first);
+    // The firmware state alone (fresh p-bits, other clock) is not enough.
+    Rig d;
+    ASSERT_EQ(d.Open(c, "smtj-slow"), PBIT_OK) << d.err.msg;
+    Rig src;
+    ASSERT_EQ(src.Open(c, "smtj-slow"), PBIT_OK);
+    Continue(src, c, t, 0, 25);
+    std::vector<int32_t> w = src.Weights(c);
+    size_t off = 0;
+    for (uint32_t l = 0; l < c.layers; l++) {
+      size_t n = static_cast<size_t>(pbit_bsff_layer_inputs(&c, l)) * c.units[l];
+      ASSERT_EQ(pbit_bsff_write_layer(d.b, l, w.data() + off, w.data() + off + n, &d.err), PBIT_OK);
+      off += n + c.units[l];
+    }
+    ASSERT_EQ(pbit_bsff_state_restore(d.b, s.fw.data(), s.fw.size(), &d.err), PBIT_OK);
+    EXPECT_NE(Continue(d, c, t, 25, 60), first);
   }
-  ASSERT_EQ(pbit_bsff_state_restore(d.b, s.fw.data(), s.fw.size(), &d.err), PBIT_OK);
-  EXPECT_NE(Continue(d, c, t, 25, 60), first);
 }
 
 TEST(Bsff, StateRestoreRefusesAnotherNetworkAndDamage) {

@@ -98,29 +98,32 @@ if diff:
 EOF
 done
 
+# model_equals_rtl <tag> <what> <config> [train options]: model and rtl train
+# the config into $TMP/<tag>_{model,rtl}; same weights (the model's
+# checkpoint without its simulator state) and the same energy ledger
+model_equals_rtl() {
+  local tag=$1 what=$2 cfg=$3 be
+  shift 3
+  for be in model rtl; do
+    expect 0 "$what $be" -- train --config "$cfg" --backend "$be" --out "$TMP/${tag}_$be" --quiet "$@"
+  done
+  ckpt strip-sim "$TMP/${tag}_model/checkpoint.bin" "$TMP/${tag}_model-nosim.bin"
+  cmp -s "$TMP/${tag}_model-nosim.bin" "$TMP/${tag}_rtl/checkpoint.bin" && ok ||
+    bad "$what: rtl weights differ from model"
+  cmp -s "$TMP/${tag}_model/energy.csv" "$TMP/${tag}_rtl/energy.csv" && ok ||
+    bad "$what: rtl energy ledger differs from model"
+}
+
 # ---- the default network (784-500-500, K = 4) on a 200-example slice:
 # the verilated RTL reproduces the model's weights bit for bit
-for be in model rtl; do
-  expect 0 "default slice $be" -- train --config configs/default.yaml --backend "$be" \
-    --train-limit 200 --test-limit 20 --out "$TMP/d_$be" --quiet
-done
-ckpt strip-sim "$TMP/d_model/checkpoint.bin" "$TMP/d_model-nosim.bin"
-cmp -s "$TMP/d_model-nosim.bin" "$TMP/d_rtl/checkpoint.bin" && ok ||
-  bad "default slice: rtl weights differ from model"
-cmp -s "$TMP/d_model/energy.csv" "$TMP/d_rtl/energy.csv" && ok ||
-  bad "default slice: rtl energy ledger differs from model"
+model_equals_rtl d "default slice" configs/default.yaml --train-limit 200 --test-limit 20
 
 # ---- P = 4 pixel planes (layer 1 presents 4 vectors with a larger DAC
 # shift than layer 2): still bit for bit
 sed 's/^    negatives: hard/    negatives: hard\n    binarize: stochastic\n    pixel_samples: 4/' \
   "$CFG" >"$TMP/p4.yaml"
 grep -q "pixel_samples: 4" "$TMP/p4.yaml" && ok || bad "p4.yaml: the sed did not apply"
-for be in model rtl; do
-  expect 0 "pixel planes $be" -- train --config "$TMP/p4.yaml" --backend "$be" --out "$TMP/p4_$be" --quiet
-done
-ckpt strip-sim "$TMP/p4_model/checkpoint.bin" "$TMP/p4_model-nosim.bin"
-cmp -s "$TMP/p4_model-nosim.bin" "$TMP/p4_rtl/checkpoint.bin" && ok ||
-  bad "pixel planes: rtl weights differ from model"
+model_equals_rtl p4 "pixel planes" "$TMP/p4.yaml"
 cmp -s "$TMP/p4_model-nosim.bin" "$TMP/model-nosim.bin" && bad "pixel planes: same weights as P = 1" || ok
 
 # ---- the image sum kept in the saved accumulator bank (FORWARD with SAVE,
@@ -128,15 +131,7 @@ cmp -s "$TMP/p4_model-nosim.bin" "$TMP/model-nosim.bin" && bad "pixel planes: sa
 # energy ledger, and layer 1 reads fewer weight words than without it
 sed 's/^    pixel_samples: 4/    pixel_samples: 4\n    reuse_image_sum: true/' "$TMP/p4.yaml" >"$TMP/p4r.yaml"
 grep -q "reuse_image_sum: true" "$TMP/p4r.yaml" && ok || bad "p4r.yaml: the sed did not apply"
-for be in model rtl; do
-  expect 0 "reused image sum $be" -- train --config "$TMP/p4r.yaml" --backend "$be" \
-    --out "$TMP/p4r_$be" --quiet
-done
-ckpt strip-sim "$TMP/p4r_model/checkpoint.bin" "$TMP/p4r_model-nosim.bin"
-cmp -s "$TMP/p4r_model-nosim.bin" "$TMP/p4r_rtl/checkpoint.bin" && ok ||
-  bad "reused image sum: rtl weights differ from model"
-cmp -s "$TMP/p4r_model/energy.csv" "$TMP/p4r_rtl/energy.csv" && ok ||
-  bad "reused image sum: rtl energy ledger differs from model"
+model_equals_rtl p4r "reused image sum" "$TMP/p4r.yaml"
 python3 - "$TMP/p4_model/summary.json" "$TMP/p4r_model/summary.json" <<'EOF' && ok ||
 import json, sys
 plain, reuse = (json.load(open(p)) for p in sys.argv[1:])

@@ -144,8 +144,9 @@ int pbit_dp_create(const pbit_dp_params_t *p, pbit_dp_t **out, pbit_error_t *err
   dp->rowmax = zalloc((size_t)dp->mi, sizeof(uint32_t));
   dp->rowepoch = zalloc((size_t)dp->mi, sizeof(uint32_t));
   dp->epoch = 1; /* every row stale */
-  if ((!dp->w16 && !dp->w32) || !dp->bias || !dp->delta || !dp->delta16 || !dp->dac || !dp->acc || !dp->acc32 ||
-      !dp->vec || !dp->fifo || !dp->list || !dp->ring || !dp->rowmax || !dp->rowepoch) {
+  if ((!dp->w16 && !dp->w32) || !dp->bias || !dp->delta || !dp->delta16 || !dp->dac || !dp->acc ||
+      !dp->sav || !dp->acc32 || !dp->vec || !dp->fifo || !dp->list || !dp->ring || !dp->rowmax ||
+      !dp->rowepoch) {
     pbit_dp_destroy(dp);
     return pbit_error_set(err, PBIT_ERR_NOMEM, NULL, 0, 0, "out of memory for accel '%s'", p->name);
   }

@@ -69,6 +69,15 @@ static inline void pbit_state_get(pbit_state_reader_t *r, void *dst, size_t n) {
   r->pos += n;
 }
 
+/* Passes over n bytes (fails, like a get, past the end). */
+static inline void pbit_state_skip(pbit_state_reader_t *r, uint64_t n) {
+  if (!r->ok || n > r->len - r->pos) {
+    r->ok = 0;
+    return;
+  }
+  r->pos += (size_t)n;
+}
+
 static inline uint64_t pbit_state_get_u64(pbit_state_reader_t *r) {
   uint64_t v = 0;
   pbit_state_get(r, &v, sizeof v);

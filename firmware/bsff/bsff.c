@@ -253,17 +253,18 @@ static void build_want(const pbit_bsff_t *b, layer_t *y, const uint8_t *xk, uint
 }
 
 /* Runs the presentation x (kin copy vectors of feat bytes) with `label`
- * through layer l's datapath: FORWARD (ctrl 0) or UPDATE with the loaded
- * delta (ctrl PBIT_DP_CTRL_UPDATE). */
-static int present(pbit_bsff_t *b, uint32_t l, const uint8_t *x, int label, uint32_t mode) {
+ * through layer l's datapath as one operation: FORWARD (mode 0, CLEAR on
+ * the first vector) or UPDATE with the loaded delta (PBIT_DP_CTRL_UPDATE);
+ * `last` goes with the last vector (FINISH, or SAVE for an image sum). */
+static int present(pbit_bsff_t *b, uint32_t l, const uint8_t *x, int label, uint32_t mode,
+                   uint32_t last) {
   layer_t *y = &b->L[l];
   for (uint32_t k = 0; k < y->kin; k++) {
     build_want(b, y, x + (size_t)k * y->feat, k, label);
     int rc = sync_window(b, y);
     if (rc != PBIT_OK) return rc;
-    uint32_t ctrl = mode;
-    if (k == 0 && mode == 0) ctrl |= PBIT_DP_CTRL_CLEAR;
-    if (k + 1 == y->kin) ctrl |= PBIT_DP_CTRL_FINISH;
+    uint32_t all = mode | (mode == 0 ? PBIT_DP_CTRL_CLEAR : 0) | last;
+    uint32_t ctrl = pbit_dp_piece_ctrl(all, k == 0, k + 1 == y->kin);
     if (pbit_hal_run_vector(b->hal, ctrl) != PBIT_HAL_OK)
       return hal_fail(b, mode ? "UPDATE" : "FORWARD");
   }
@@ -279,13 +280,8 @@ static int present(pbit_bsff_t *b, uint32_t l, const uint8_t *x, int label, uint
 static int present_shared(pbit_bsff_t *b, uint32_t l, const uint8_t *x, int label) {
   layer_t *y = &b->L[l];
   if (y->sum_gen != b->x_gen) {
-    for (uint32_t k = 0; k < y->kin; k++) {
-      build_want(b, y, x + (size_t)k * y->feat, k, -1);
-      int rc = sync_window(b, y);
-      if (rc != PBIT_OK) return rc;
-      uint32_t ctrl = (k == 0 ? PBIT_DP_CTRL_CLEAR : 0) | (k + 1 == y->kin ? PBIT_DP_CTRL_SAVE : 0);
-      if (pbit_hal_run_vector(b->hal, ctrl) != PBIT_HAL_OK) return hal_fail(b, "FORWARD");
-    }
+    int rc = present(b, l, x, -1, 0, PBIT_DP_CTRL_SAVE);
+    if (rc != PBIT_OK) return rc;
     y->sum_gen = b->x_gen;
   }
   size_t n = 0;
@@ -315,8 +311,9 @@ static int forward(pbit_bsff_t *b, uint32_t l, const uint8_t *x, int label, int 
   int rc = select_tile(b, l);
   if (rc == PBIT_OK) rc = set_phase(b, l, ph);
   if (rc == PBIT_OK)
-    rc = (l == 0 && c->reuse_image_sum && x == b->x0) ? present_shared(b, l, x, label)
-                                                       : present(b, l, x, label, 0);
+    rc = (l == 0 && c->reuse_image_sum && x == b->x0)
+             ? present_shared(b, l, x, label)
+             : present(b, l, x, label, 0, PBIT_DP_CTRL_FINISH);
   if (rc != PBIT_OK) return rc;
   uint32_t N = y->n_out, K = c->copies, T = c->samples;
   size_t np = (size_t)N * K;
@@ -453,8 +450,7 @@ static void make_delta(pbit_bsff_t *b, uint32_t l, double dldg, const double *s,
                        uint32_t which) {
   const pbit_bsff_config_t *c = &b->c;
   layer_t *y = &b->L[l];
-  double scale =
-      -lr_now(b) * dldg * c->beta * y->dscale / y->n_out * ldexp(1.0, (int)c->frac_bits);
+  double scale = -lr_now(b) * dldg * c->beta * y->dscale / y->n_out * ldexp(1.0, (int)c->frac_bits);
   uint64_t ck = pbit_rng_counter_key(b->key[RNG_ROUND], id * 64 + l * 2 + which);
   /* weight_bits of the build are not known here: clamp to 16-bit codes; the
    * datapath saturates the stored weight anyway. */
@@ -479,7 +475,7 @@ static int update(pbit_bsff_t *b, uint32_t l, const uint8_t *x, int label) {
   if (rc != PBIT_OK) return rc;
   if (pbit_hal_load_delta(b->hal, y->delta, y->n_out) != PBIT_HAL_OK) return hal_fail(b, "delta");
   y->sum_gen = 0; /* new weights: a saved image sum is stale */
-  return present(b, l, x, label, PBIT_DP_CTRL_UPDATE);
+  return present(b, l, x, label, PBIT_DP_CTRL_UPDATE, PBIT_DP_CTRL_FINISH);
 }
 
 /* ---- readout: softmax regression on the neutral pass's counts / K */

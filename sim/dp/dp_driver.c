@@ -180,9 +180,7 @@ int pbit_dp_drv_run(const pbit_dp_bus_t *bus, uint32_t fifo_depth, uint32_t ctrl
   size_t pos = 0;
   do {
     size_t m = n - pos < fifo_depth ? n - pos : fifo_depth;
-    uint32_t c = ctrl;
-    if (pos > 0) c &= ~(PBIT_DP_CTRL_CLEAR | PBIT_DP_CTRL_RESTORE);
-    if (pos + m < n) c &= ~(PBIT_DP_CTRL_FINISH | PBIT_DP_CTRL_SAVE);
+    uint32_t c = pbit_dp_piece_ctrl(ctrl, pos == 0, pos + m == n);
     int rc = PBIT_OK;
     for (size_t k = 0; k < m && rc == PBIT_OK; k++)
       rc = wr(bus, PBIT_DP_REG_IDX_PUSH, idx[pos + k], err);

@@ -703,9 +703,7 @@ int pbit_dp_run(pbit_dp_t *dp, uint32_t ctrl, const uint32_t *idx, size_t n) {
   size_t pos = 0;
   do {
     size_t m = n - pos < fd ? n - pos : fd;
-    uint32_t c = ctrl;
-    if (pos > 0) c &= ~(PBIT_DP_CTRL_CLEAR | PBIT_DP_CTRL_RESTORE);
-    if (pos + m < n) c &= ~(PBIT_DP_CTRL_FINISH | PBIT_DP_CTRL_SAVE);
+    uint32_t c = pbit_dp_piece_ctrl(ctrl, pos == 0, pos + m == n);
     if (idx != NULL)
       for (size_t k = 0; k < m; k++) push_index(dp, idx[pos + k]);
     write_ctrl(dp, c | PBIT_DP_CTRL_START);

@@ -54,6 +54,15 @@ enum {
 /* FORWARD: start from the saved bank instead of 0 (implies CLEAR; C cycles). */
 #define PBIT_DP_CTRL_RESTORE 0x40u
 
+/* CTRL of one FIFO piece of a longer index list run as one operation
+ * (docs/datapath.md): CLEAR and RESTORE on the first piece only, FINISH and
+ * SAVE on the last only. */
+static inline uint32_t pbit_dp_piece_ctrl(uint32_t ctrl, int first, int last) {
+  if (!first) ctrl &= ~(PBIT_DP_CTRL_CLEAR | PBIT_DP_CTRL_RESTORE);
+  if (!last) ctrl &= ~(PBIT_DP_CTRL_FINISH | PBIT_DP_CTRL_SAVE);
+  return ctrl;
+}
+
 /* STATUS */
 #define PBIT_DP_STATUS_BUSY 0x01u
 #define PBIT_DP_STATUS_DONE 0x02u

@@ -689,19 +689,9 @@ int pbit_hal_sim_state_restore(pbit_hal_t *h, const void *buf, size_t len, pbit_
   const size_t mc = h->max_copies, mu = (size_t)h->p.max_units;
   pbit_state_reader_t walk = r;
   const size_t fixed = 2 * sizeof(uint64_t) + 2 * sizeof(uint32_t) + (mc + mu) * sizeof(int32_t);
-  for (uint32_t i = 0; i < h->ntiles && walk.ok; i++) {
-    if (fixed > len - walk.pos) {
-      walk.ok = 0;
-      break;
-    }
-    walk.pos += fixed;
-    for (int part = 0; part < 2 && walk.ok; part++) {
-      uint64_t n = pbit_state_get_u64(&walk);
-      if (walk.ok && n <= len - walk.pos)
-        walk.pos += (size_t)n;
-      else
-        walk.ok = 0;
-    }
+  for (uint32_t i = 0; i < h->ntiles; i++) {
+    pbit_state_skip(&walk, fixed);
+    for (int part = 0; part < 2; part++) pbit_state_skip(&walk, pbit_state_get_u64(&walk));
   }
   if (!walk.ok || walk.pos != len)
     return pbit_error_set(err, PBIT_ERR_DATA, NULL, 0, 0,
@@ -713,7 +703,7 @@ int pbit_hal_sim_state_restore(pbit_hal_t *h, const void *buf, size_t len, pbit_
     pbit_state_get(&r, v, sizeof v);
     uint64_t chunks = pbit_state_get_u64(&r);
     size_t at_offsets = r.pos;
-    r.pos += (mc + mu) * sizeof(int32_t);
+    pbit_state_skip(&r, (mc + mu) * sizeof(int32_t));
     size_t na = (size_t)pbit_state_get_u64(&r);
     int rc = r.ok && na <= len - r.pos
                  ? pbit_array_state_restore(t->arr, r.buf + r.pos, na, err)
